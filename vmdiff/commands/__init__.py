@@ -1,0 +1,1 @@
+"""One module per ``vmdiff`` subcommand: arguments in, one use-case call, rendering out."""

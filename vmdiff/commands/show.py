@@ -1,0 +1,66 @@
+"""``vmdiff show``: print what a capture holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from fnmatch import fnmatchcase
+
+from vmdiff.cli import ConsoleIO
+from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
+from vmdiff.errors import ExitStatus
+from vmdiff.model import Field, Section, Stream
+from vmdiff.report.show_json import stream_to_json
+from vmdiff.report.show_text import render_show
+
+NAME = "show"
+HELP = "print the records, device state and RAM of a capture"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``vmdiff show``."""
+    parser.add_argument("capture", help="a migration stream file (or - for standard input)")
+    parser.add_argument("--json", action="store_true", help="one JSON document (vmdiff.show/1)")
+    parser.add_argument(
+        "--section",
+        action="append",
+        metavar="IDSTR",
+        help="only sections whose idstr or path matches this glob (repeatable)",
+    )
+    parser.add_argument(
+        "--fields", metavar="PATTERN", help="only fields whose name or path matches this glob"
+    )
+    parser.add_argument("--ram", action="store_true", help="more RAM statistics per block")
+    add_layout_argument(parser)
+
+
+def run(args: argparse.Namespace, io: ConsoleIO) -> int:
+    """Decode and print; exit 2 if decoding stopped at a fault."""
+    with decoded(args.capture, io, layout=layout_from_args(args)) as capture:
+        stream = capture.stream
+    chosen = select_sections(stream, args.section)
+    field_filter = None
+    if args.fields:
+        pattern = args.fields
+
+        def field_filter(field: Field) -> bool:
+            return fnmatchcase(field.name, pattern) or fnmatchcase(field.path, pattern)
+
+    if args.json:
+        document = stream_to_json(stream, chosen)
+        print(json.dumps(document, indent=1))
+    else:
+        paths = None if chosen is None else {s.path for s in chosen}
+        render_show(stream, io.out, sections=paths, field_filter=field_filter, ram_detail=args.ram)
+    return ExitStatus.TROUBLE if report_fault(stream, io) else ExitStatus.OK
+
+
+def select_sections(stream: Stream, patterns: list[str] | None) -> list[Section] | None:
+    """The sections whose idstr or path matches one of the globs, or None for all."""
+    if not patterns:
+        return None
+    return [
+        s
+        for s in stream.iter_sections()
+        if any(fnmatchcase(s.idstr, p) or fnmatchcase(s.path, p) for p in patterns)
+    ]

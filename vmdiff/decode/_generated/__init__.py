@@ -1,0 +1,1 @@
+"""Parsers generated from ksy/*.ksy by tools/ksc/compile.mjs; never edit by hand."""
