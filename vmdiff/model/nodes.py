@@ -199,6 +199,28 @@ class Fault:
         return f"offset {self.offset:#x}: expected {self.expected}, found {self.found}"
 
 
+@dataclass(frozen=True, slots=True)
+class Container:
+    """What wraps the QEMU stream in the input: a libvirt save image, or a compressor.
+
+    ``kind`` is "libvirt" or "compressed"; ``format`` is raw, gzip, bzip2, xz, lzop, zstd or
+    sparse. With a compressed payload, stream offsets count in the unpacked stream.
+    """
+
+    kind: str
+    format: str
+    payload_offset: int = 0
+    magic: str | None = None
+    partial: bool = False
+    version: int | None = None
+    data_len: int | None = None
+    was_running: bool | None = None
+    cookie_offset: int | None = None
+    domain_xml: str | None = None
+    cookie_xml: str | None = None
+    byte_order: str = "little"
+
+
 @dataclass(slots=True)
 class Stream:
     """Everything decoded from one capture, up to the end or to the first fault."""
@@ -214,6 +236,7 @@ class Stream:
     layout_source: str | None = None
     fault: Fault | None = None
     notes: list[str] = field(default_factory=list)
+    container: Container | None = None
 
     @property
     def machine_type(self) -> str | None:
