@@ -1,0 +1,69 @@
+"""The triage report as Markdown, fit to paste into a bug tracker."""
+
+from __future__ import annotations
+
+from vmdiff.report.values import format_size
+from vmdiff.triage.report import Finding, TriageReport
+
+
+def render_triage_markdown(report: TriageReport) -> str:
+    """The whole report; never guest RAM contents."""
+    lines = ["# Migration failure triage", ""]
+    subject = [
+        f"capture `{report.capture}`" if report.capture else None,
+        f"destination log `{report.log}`" if report.log else None,
+    ]
+    lines.append("From " + " and ".join(s for s in subject if s) + ".")
+    lines.append("")
+    if report.first_failure is not None:
+        lines += ["## Verdict", "", _headline(report.first_failure), ""]
+        if report.fixes:
+            lines += ["**What would fix it:**", ""]
+            lines += [f"- {fix}" for fix in report.fixes]
+            lines.append("")
+    if report.source is not None:
+        src = report.source
+        lines += ["## Source", "", "| | |", "|---|---|"]
+        lines.append(f"| machine type | `{src.machine_type or 'not in the stream'}` |")
+        evidence = "; ".join(src.version_evidence) or "nothing in the stream narrows it"
+        lines.append(f"| QEMU | {src.qemu_range} ({evidence}) |")
+        lines.append(f"| accelerator | {src.accelerator} ({src.accelerator_evidence}) |")
+        lines.append(f"| capabilities | {', '.join(src.capabilities) or 'none validated'} |")
+        devices = ", ".join(f"`{d}`" for d in src.devices) or "none with a PCI path"
+        lines.append(f"| devices | {devices} |")
+        blocks = ", ".join(f"`{n}` {format_size(size)}" for n, size in src.ram_blocks)
+        lines.append(f"| RAM blocks | {blocks or 'none'} |")
+        lines.append("")
+    if report.fault:
+        lines += [f"**The capture itself is damaged:** {report.fault}", ""]
+    if report.findings:
+        lines += [
+            "## Destination log",
+            "",
+            "| line | message | meaning | in the capture |",
+            "|---|---|---|---|",
+        ]
+        lines += [_row(f) for f in report.findings]
+        lines.append("")
+    for note in report.notes:
+        lines.append(f"_Note: {note}._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _headline(finding: Finding) -> str:
+    where = ""
+    if finding.location is not None:
+        where = f" at `{finding.location.path}` (offset {finding.location.offset:#x})"
+    text = f"The migration failed{where}: {finding.cause}."
+    if finding.candidates:
+        names = ", ".join(f"`{c}`" for c in finding.candidates)
+        text += f" The device sent these subsections, one of which the destination lacks: {names}."
+    return text
+
+
+def _row(finding: Finding) -> str:
+    where = "-"
+    if finding.location is not None:
+        where = f"`{finding.location.path}` @ {finding.location.offset:#x}"
+    message = finding.event.text.replace("|", "\\|")
+    return f"| {finding.event.line_no} | `{message}` | {finding.cause} | {where} |"
