@@ -9,7 +9,8 @@ doc: |
 
   The root type parses a whole stream in one go. It needs what the wire does not say: the size of
   each device body (VMState data has no length prefix: only the field layout, e.g. the stream's
-  own vmdesc JSON, tells where it ends), the target page size and which RAM capabilities were on.
+  own vmdesc JSON, tells where it ends), the target page size, which RAM capabilities were on
+  and whether sections carry footers.
   vmdiff's reader (vmdiff/decode) streams the same types one record at a time, with those facts
   worked out as it goes; a test checks that both readings agree on every sample.
 doc-ref: ../docs/stream-format.md
@@ -24,6 +25,11 @@ params:
   - id: mapped_ram
     type: bool
     doc: The mapped-ram capability was on (RAM lives at fixed file offsets).
+  - id: section_footers
+    type: bool
+    doc: |
+      Sections end with a footer (machine types 2.4 and newer). The destination decides from
+      its own machine type, so the wire does not say; a reader can tell from the first section.
   - id: body_sizes
     type: u4[]
     doc: Size of each non-RAM section body, in stream order.
@@ -35,7 +41,7 @@ seq:
     type: configuration_record
     if: peek_record_type == record_type::configuration
   - id: records
-    type: 'record(_index == 0 ? -1 : records[_index - 1].ram_section_id_after, _index == 0 ? 0 : records[_index - 1].body_index_after)'
+    type: 'record(_index == 0 ? -1 : records[_index - 1].ram_section_id_after, _index == 0 ? 0 : records[_index - 1].body_index_after, _io.pos)'
     repeat: until
     repeat-until: _.rec_type == record_type::eof
   - id: vmdesc
@@ -81,6 +87,9 @@ types:
       - id: body_index_before
         type: u4
         doc: How many non-RAM section bodies came before this record.
+      - id: offset
+        type: u8
+        doc: Where the record starts (parameters are evaluated before the record is read).
     seq:
       - id: rec_type
         type: u1
@@ -93,43 +102,124 @@ types:
             - record_type::section_end
             - record_type::section_full
             - record_type::command
-      - id: start
-        type: section_start_header
-        if: rec_type == record_type::section_start or rec_type == record_type::section_full
-      - id: part
-        type: section_part_header
-        if: rec_type == record_type::section_part or rec_type == record_type::section_end
-      - id: ram
-        type: ram_section_body(_root.page_size, _root.ignore_shared, _root.mapped_ram)
-        if: is_ram
-      - id: body
-        size: _root.body_sizes[body_index_before]
-        if: is_section and not is_ram
-      - id: footer
-        type: section_footer(section_id)
-        if: is_section and not _io.eof and peek_footer == 0x7e
+      - id: section
+        type: section_record(rec_type.to_i, ram_section_id_before, body_index_before)
+        if: is_section
       - id: command
         type: command
         if: rec_type == record_type::command
+      - id: package
+        size: command.data.as<cmd_packaged>.length
+        type: package(ram_section_id_before, body_index_before)
+        if: is_packaged
+        doc: The records a PACKAGED command carries (postcopy's device state), in a substream.
     instances:
       is_section:
         value: >-
           rec_type == record_type::section_start or rec_type == record_type::section_full
           or rec_type == record_type::section_part or rec_type == record_type::section_end
+      is_packaged:
+        value: rec_type == record_type::command and command.cmd == mig_cmd::packaged
+      ram_section_id_after:
+        value: 'is_section ? section.ram_section_id_after : (is_packaged ? package.ram_section_id_after : ram_section_id_before)'
+      body_index_after:
+        value: 'is_section ? section.body_index_after : (is_packaged ? package.body_index_after : body_index_before)'
+
+  package:
+    doc: |
+      The payload of a PACKAGED command: records with no header, EOF or vmdesc, which the
+      destination loads as if they were part of the main stream. QEMU never nests packages.
+    params:
+      - id: ram_section_id_before
+        type: s8
+      - id: body_index_before
+        type: u4
+    seq:
+      - id: records
+        type: 'packaged_record(_index == 0 ? ram_section_id_before : records[_index - 1].ram_section_id_after, _index == 0 ? body_index_before : records[_index - 1].body_index_after, _io.pos)'
+        repeat: eos
+    instances:
+      ram_section_id_after:
+        value: 'records.size == 0 ? ram_section_id_before : records.last.ram_section_id_after'
+      body_index_after:
+        value: 'records.size == 0 ? body_index_before : records.last.body_index_after'
+
+  packaged_record:
+    doc: A record inside a PACKAGED payload; the same as a top-level one less EOF and PACKAGED.
+    params:
+      - id: ram_section_id_before
+        type: s8
+      - id: body_index_before
+        type: u4
+      - id: offset
+        type: u8
+        doc: Where the record starts in the package.
+    seq:
+      - id: rec_type
+        type: u1
+        enum: record_type
+        valid:
+          any-of:
+            - record_type::section_start
+            - record_type::section_part
+            - record_type::section_end
+            - record_type::section_full
+            - record_type::command
+      - id: section
+        type: section_record(rec_type.to_i, ram_section_id_before, body_index_before)
+        if: rec_type != record_type::command
+      - id: command
+        type: command
+        if: rec_type == record_type::command
+      - id: not_packaged
+        size: 0
+        if: rec_type == record_type::command
+        valid:
+          expr: command.cmd != mig_cmd::packaged
+    instances:
+      ram_section_id_after:
+        value: 'rec_type != record_type::command ? section.ram_section_id_after : ram_section_id_before'
+      body_index_after:
+        value: 'rec_type != record_type::command ? section.body_index_after : body_index_before'
+
+  section_record:
+    doc: What follows the type byte of a START, PART, END or FULL record.
+    params:
+      - id: rec_type
+        type: u1
+        doc: 1 START, 2 PART, 3 END, 4 FULL (record_type).
+      - id: ram_section_id_before
+        type: s8
+      - id: body_index_before
+        type: u4
+    seq:
+      - id: start
+        type: section_start_header
+        if: rec_type == 1 or rec_type == 4
+      - id: part
+        type: section_part_header
+        if: rec_type == 2 or rec_type == 3
+      - id: ram
+        type: ram_section_body(_root.page_size, _root.ignore_shared, _root.mapped_ram)
+        if: is_ram
+      - id: body
+        size: _root.body_sizes[body_index_before]
+        if: not is_ram
+        doc: A device body; its size comes from the layout (the wire does not say).
+      - id: footer
+        type: section_footer(section_id)
+        if: _root.section_footers
+    instances:
       section_id:
-        value: 'rec_type == record_type::section_start or rec_type == record_type::section_full ? start.section_id : (rec_type == record_type::section_part or rec_type == record_type::section_end ? part.section_id : 0)'
+        value: 'rec_type == 1 or rec_type == 4 ? start.section_id : part.section_id'
       is_ram:
         value: >-
-          (rec_type == record_type::section_start and start.idstr.text == "ram")
-          or ((rec_type == record_type::section_part or rec_type == record_type::section_end)
-          and part.section_id == ram_section_id_before)
+          (rec_type == 1 and start.idstr.text == "ram")
+          or ((rec_type == 2 or rec_type == 3) and part.section_id == ram_section_id_before)
       ram_section_id_after:
-        value: 'rec_type == record_type::section_start and is_ram ? start.section_id : ram_section_id_before'
+        value: 'rec_type == 1 and is_ram ? start.section_id : ram_section_id_before'
       body_index_after:
-        value: 'is_section and not is_ram ? body_index_before + 1 : body_index_before'
-      peek_footer:
-        pos: _io.pos
-        type: u1
+        value: 'is_ram ? body_index_before : body_index_before + 1'
 
   section_start_header:
     doc: Header of a START or FULL record.
@@ -244,7 +334,9 @@ types:
           expr: false
 
   command:
-    doc: QEMU_VM_COMMAND. The payload of PACKAGED is itself a stream of records with no header.
+    doc: |
+      QEMU_VM_COMMAND: be16 cmd, be16 len, len bytes of data. For PACKAGED the data is only the
+      length of the records that follow it (record.package).
     seq:
       - id: cmd
         type: u2
@@ -261,9 +353,6 @@ types:
             mig_cmd::postcopy_advise: cmd_postcopy_advise
             mig_cmd::postcopy_ram_discard: cmd_ram_discard
             mig_cmd::recv_bitmap: cmd_recv_bitmap
-      - id: package
-        size: data.as<cmd_packaged>.length
-        if: cmd == mig_cmd::packaged
 
   cmd_ping:
     seq:
@@ -383,8 +472,10 @@ types:
         value: addr_flags - flags
         doc: Offset in the block; for MEM_SIZE, the total length of all blocks.
       kind:
-        value: flags & 0x3df
-        doc: The flags less CONTINUE (0x20).
+        value: flags - (flags & 0x20)
+        doc: |
+          The flags less CONTINUE (0x20). Every bit below the page size counts: QEMU refuses
+          bits it does not know (0x400 and up on x86 too).
       is_continue:
         value: (flags & 0x20) != 0
       has_page:

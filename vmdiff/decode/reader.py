@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from kaitaistruct import EndOfStreamError, KaitaiStream, KaitaiStructError, ValidationFailedError
+from kaitaistruct import KaitaiStream
 
 from vmdiff.decode._generated.qemu_migration import QemuMigration
-from vmdiff.decode.kstream import mapped_stream
+from vmdiff.decode.kstream import mapped_stream, parse
 from vmdiff.decode.ram import RamDecoder
 from vmdiff.decode.source import QEVM_MAGIC, Source
 from vmdiff.errors import DecodeError, LayoutError
@@ -44,26 +44,9 @@ FOOTER_TAG = 0x7E
 VMDESC_TAG = 0x06
 _RECORD_TYPES_AFTER_FOOTER = frozenset((0x00, 0x01, 0x02, 0x03, 0x04, 0x08))
 _SECTION_KINDS = {0x01: "start", 0x02: "part", 0x03: "end", 0x04: "full"}
-_MAX_PACKAGE_DEPTH = 4
 _MAX_INLINE_RAW = 1 << 20
 _VMDESC_SEARCH = 64 << 20
 _BE32 = struct.Struct(">I")
-
-# What each validated grammar attribute stands for, and how many bytes it occupies.
-_EXPECTATIONS = {
-    "/types/file_header/seq/0": ("the magic 'QEVM' (a QEMU migration stream)", 4),
-    "/types/file_header/seq/1": ("stream version 3", 4),
-    "/types/section_footer/seq/0": ("a section footer (0x7e)", 1),
-    "/types/section_footer/seq/1": ("the footer's section_id", 4),
-    "/types/cstr/seq/0": ("a name of 1 to 255 bytes", 1),
-    "/types/mapped_ram_header/seq/0": ("mapped-ram header version 1", 4),
-    "/types/xbzrle_page/seq/0": ("XBZRLE encoding 1", 1),
-    "/types/config_unknown/seq/0": ("a configuration subsection QEMU sends", 0),
-    "/types/configuration_record/seq/0": ("the CONFIGURATION record (0x07)", 1),
-    "/types/subsection_header/seq/0": ("a subsection (0x05)", 1),
-    "/types/vmdesc_record/seq/0": ("the vmdesc record (0x06)", 1),
-    "/types/ram_record/seq/1": ("a known combination of RAM_SAVE_FLAG_* bits", 8),
-}
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -425,12 +408,15 @@ class _Reader:
         pos = int(io.pos())
         nested: list[Record] = []
         if name == "packaged":
-            if depth >= _MAX_PACKAGE_DEPTH:
+            if depth > 0:
+                raise DecodeError(start, "a record a PACKAGED payload may hold", "another PACKAGED")
+            package_end = pos + command.data.length
+            if package_end > end:
                 raise DecodeError(
-                    start, f"PACKAGED nested at most {_MAX_PACKAGE_DEPTH} deep", "deeper"
+                    data_start, f"{command.data.length} bytes of PACKAGED records", "end of file"
                 )
-            package_start = data_start + command.len
-            self._records(package_start, pos, nested, depth + 1)
+            self._records(pos, package_end, nested, depth + 1)
+            pos = package_end
         return Command(name, number, Span(start, pos), data, tuple(nested)), pos
 
     # -- grammar calls --------------------------------------------------------------------
@@ -440,26 +426,7 @@ class _Reader:
         return self._kaitai(lambda: build(io), io, pos, what)
 
     def _kaitai(self, build: Callable[[], T], io: KaitaiStream, start: int, what: str) -> T:
-        """Run a generated parser; turn its errors into a DecodeError at the right offset."""
-        try:
-            return build()
-        except ValidationFailedError as err:
-            description, width = _EXPECTATIONS.get(err.src_path or "", (what, 0))
-            offset = int(err.io.pos()) - width if err.io is not None else start
-            actual = getattr(err, "actual", None)
-            raise DecodeError(offset, description, _show(actual)) from None
-        except EndOfStreamError:
-            raise DecodeError(int(io.pos()), what, "end of file") from None
-        except KaitaiStructError as err:
-            raise DecodeError(start, what, str(err)) from None
-
-
-def _show(value: object) -> str:
-    if isinstance(value, (bytes, memoryview)):
-        return repr(bytes(value))
-    if isinstance(value, int):
-        return f"{value:#x}"
-    return repr(value)
+        return parse(build, io, start, what)
 
 
 def _vmdesc_model(raw: bytes, span: Span) -> Vmdesc:

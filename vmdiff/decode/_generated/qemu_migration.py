@@ -16,7 +16,8 @@ class QemuMigration(KaitaiStruct):
     
     The root type parses a whole stream in one go. It needs what the wire does not say: the size of
     each device body (VMState data has no length prefix: only the field layout, e.g. the stream's
-    own vmdesc JSON, tells where it ends), the target page size and which RAM capabilities were on.
+    own vmdesc JSON, tells where it ends), the target page size, which RAM capabilities were on
+    and whether sections carry footers.
     vmdiff's reader (vmdiff/decode) streams the same types one record at a time, with those facts
     worked out as it goes; a test checks that both readings agree on every sample.
     
@@ -49,13 +50,14 @@ class QemuMigration(KaitaiStruct):
         configuration = 7
         command = 8
         section_footer = 126
-    def __init__(self, page_size, ignore_shared, mapped_ram, body_sizes, _io, _parent=None, _root=None):
+    def __init__(self, page_size, ignore_shared, mapped_ram, section_footers, body_sizes, _io, _parent=None, _root=None):
         super(QemuMigration, self).__init__(_io)
         self._parent = _parent
         self._root = _root or self
         self.page_size = page_size
         self.ignore_shared = ignore_shared
         self.mapped_ram = mapped_ram
+        self.section_footers = section_footers
         self.body_sizes = body_sizes
         self._read()
 
@@ -68,7 +70,7 @@ class QemuMigration(KaitaiStruct):
         self.records = []
         i = 0
         while True:
-            _ = QemuMigration.Record((-1 if i == 0 else self.records[i - 1].ram_section_id_after), (0 if i == 0 else self.records[i - 1].body_index_after), self._io, self, self._root)
+            _ = QemuMigration.Record((-1 if i == 0 else self.records[i - 1].ram_section_id_after), (0 if i == 0 else self.records[i - 1].body_index_after), self._io.pos(), self._io, self, self._root)
             self.records.append(_)
             if _.rec_type == QemuMigration.RecordType.eof:
                 break
@@ -203,7 +205,9 @@ class QemuMigration(KaitaiStruct):
 
 
     class Command(KaitaiStruct):
-        """QEMU_VM_COMMAND. The payload of PACKAGED is itself a stream of records with no header."""
+        """QEMU_VM_COMMAND: be16 cmd, be16 len, len bytes of data. For PACKAGED the data is only the
+        length of the records that follow it (record.package).
+        """
         def __init__(self, _io, _parent=None, _root=None):
             super(QemuMigration.Command, self).__init__(_io)
             self._parent = _parent
@@ -242,10 +246,6 @@ class QemuMigration(KaitaiStruct):
             else:
                 pass
                 self.data = self._io.read_bytes(self.len)
-            if self.cmd == QemuMigration.MigCmd.packaged:
-                pass
-                self.package = self._io.read_bytes(self.data.length)
-
 
 
         def _fetch_instances(self):
@@ -268,9 +268,6 @@ class QemuMigration(KaitaiStruct):
                 self.data._fetch_instances()
             else:
                 pass
-            if self.cmd == QemuMigration.MigCmd.packaged:
-                pass
-
 
 
     class CompressedPage(KaitaiStruct):
@@ -565,6 +562,114 @@ class QemuMigration(KaitaiStruct):
             pass
 
 
+    class Package(KaitaiStruct):
+        """The payload of a PACKAGED command: records with no header, EOF or vmdesc, which the
+        destination loads as if they were part of the main stream. QEMU never nests packages.
+        """
+        def __init__(self, ram_section_id_before, body_index_before, _io, _parent=None, _root=None):
+            super(QemuMigration.Package, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self.ram_section_id_before = ram_section_id_before
+            self.body_index_before = body_index_before
+            self._read()
+
+        def _read(self):
+            self.records = []
+            i = 0
+            while not self._io.is_eof():
+                self.records.append(QemuMigration.PackagedRecord((self.ram_section_id_before if i == 0 else self.records[i - 1].ram_section_id_after), (self.body_index_before if i == 0 else self.records[i - 1].body_index_after), self._io.pos(), self._io, self, self._root))
+                i += 1
+
+
+
+        def _fetch_instances(self):
+            pass
+            for i in range(len(self.records)):
+                pass
+                self.records[i]._fetch_instances()
+
+
+        @property
+        def body_index_after(self):
+            if hasattr(self, '_m_body_index_after'):
+                return self._m_body_index_after
+
+            self._m_body_index_after = (self.body_index_before if len(self.records) == 0 else self.records[-1].body_index_after)
+            return getattr(self, '_m_body_index_after', None)
+
+        @property
+        def ram_section_id_after(self):
+            if hasattr(self, '_m_ram_section_id_after'):
+                return self._m_ram_section_id_after
+
+            self._m_ram_section_id_after = (self.ram_section_id_before if len(self.records) == 0 else self.records[-1].ram_section_id_after)
+            return getattr(self, '_m_ram_section_id_after', None)
+
+
+    class PackagedRecord(KaitaiStruct):
+        """A record inside a PACKAGED payload; the same as a top-level one less EOF and PACKAGED."""
+        def __init__(self, ram_section_id_before, body_index_before, offset, _io, _parent=None, _root=None):
+            super(QemuMigration.PackagedRecord, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self.ram_section_id_before = ram_section_id_before
+            self.body_index_before = body_index_before
+            self.offset = offset
+            self._read()
+
+        def _read(self):
+            self.rec_type = KaitaiStream.resolve_enum(QemuMigration.RecordType, self._io.read_u1())
+            if not  ((self.rec_type == QemuMigration.RecordType.section_start) or (self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end) or (self.rec_type == QemuMigration.RecordType.section_full) or (self.rec_type == QemuMigration.RecordType.command)) :
+                raise kaitaistruct.ValidationNotAnyOfError(self.rec_type, self._io, u"/types/packaged_record/seq/0")
+            if self.rec_type != QemuMigration.RecordType.command:
+                pass
+                self.section = QemuMigration.SectionRecord(int(self.rec_type), self.ram_section_id_before, self.body_index_before, self._io, self, self._root)
+
+            if self.rec_type == QemuMigration.RecordType.command:
+                pass
+                self.command = QemuMigration.Command(self._io, self, self._root)
+
+            if self.rec_type == QemuMigration.RecordType.command:
+                pass
+                self.not_packaged = self._io.read_bytes(0)
+                _ = self.not_packaged
+                if not self.command.cmd != QemuMigration.MigCmd.packaged:
+                    raise kaitaistruct.ValidationExprError(self.not_packaged, self._io, u"/types/packaged_record/seq/3")
+
+
+
+        def _fetch_instances(self):
+            pass
+            if self.rec_type != QemuMigration.RecordType.command:
+                pass
+                self.section._fetch_instances()
+
+            if self.rec_type == QemuMigration.RecordType.command:
+                pass
+                self.command._fetch_instances()
+
+            if self.rec_type == QemuMigration.RecordType.command:
+                pass
+
+
+        @property
+        def body_index_after(self):
+            if hasattr(self, '_m_body_index_after'):
+                return self._m_body_index_after
+
+            self._m_body_index_after = (self.section.body_index_after if self.rec_type != QemuMigration.RecordType.command else self.body_index_before)
+            return getattr(self, '_m_body_index_after', None)
+
+        @property
+        def ram_section_id_after(self):
+            if hasattr(self, '_m_ram_section_id_after'):
+                return self._m_ram_section_id_after
+
+            self._m_ram_section_id_after = (self.section.ram_section_id_after if self.rec_type != QemuMigration.RecordType.command else self.ram_section_id_before)
+            return getattr(self, '_m_ram_section_id_after', None)
+
+
     class RamBlock(KaitaiStruct):
         def __init__(self, length_sum_before, ignore_shared, mapped_ram, _io, _parent=None, _root=None):
             super(QemuMigration.RamBlock, self).__init__(_io)
@@ -749,11 +854,13 @@ class QemuMigration(KaitaiStruct):
 
         @property
         def kind(self):
-            """The flags less CONTINUE (0x20)."""
+            """The flags less CONTINUE (0x20). Every bit below the page size counts: QEMU refuses
+            bits it does not know (0x400 and up on x86 too).
+            """
             if hasattr(self, '_m_kind'):
                 return self._m_kind
 
-            self._m_kind = self.flags & 991
+            self._m_kind = self.flags - (self.flags & 32)
             return getattr(self, '_m_kind', None)
 
         @property
@@ -798,72 +905,48 @@ class QemuMigration(KaitaiStruct):
 
     class Record(KaitaiStruct):
         """One top-level record. The two parameters carry state from the previous record."""
-        def __init__(self, ram_section_id_before, body_index_before, _io, _parent=None, _root=None):
+        def __init__(self, ram_section_id_before, body_index_before, offset, _io, _parent=None, _root=None):
             super(QemuMigration.Record, self).__init__(_io)
             self._parent = _parent
             self._root = _root
             self.ram_section_id_before = ram_section_id_before
             self.body_index_before = body_index_before
+            self.offset = offset
             self._read()
 
         def _read(self):
             self.rec_type = KaitaiStream.resolve_enum(QemuMigration.RecordType, self._io.read_u1())
             if not  ((self.rec_type == QemuMigration.RecordType.eof) or (self.rec_type == QemuMigration.RecordType.section_start) or (self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end) or (self.rec_type == QemuMigration.RecordType.section_full) or (self.rec_type == QemuMigration.RecordType.command)) :
                 raise kaitaistruct.ValidationNotAnyOfError(self.rec_type, self._io, u"/types/record/seq/0")
-            if  ((self.rec_type == QemuMigration.RecordType.section_start) or (self.rec_type == QemuMigration.RecordType.section_full)) :
+            if self.is_section:
                 pass
-                self.start = QemuMigration.SectionStartHeader(self._io, self, self._root)
-
-            if  ((self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end)) :
-                pass
-                self.part = QemuMigration.SectionPartHeader(self._io, self, self._root)
-
-            if self.is_ram:
-                pass
-                self.ram = QemuMigration.RamSectionBody(self._root.page_size, self._root.ignore_shared, self._root.mapped_ram, self._io, self, self._root)
-
-            if  ((self.is_section) and ((not (self.is_ram)))) :
-                pass
-                self.body = self._io.read_bytes(self._root.body_sizes[self.body_index_before])
-
-            if  ((self.is_section) and ((not (self._io.is_eof()))) and (self.peek_footer == 126)) :
-                pass
-                self.footer = QemuMigration.SectionFooter(self.section_id, self._io, self, self._root)
+                self.section = QemuMigration.SectionRecord(int(self.rec_type), self.ram_section_id_before, self.body_index_before, self._io, self, self._root)
 
             if self.rec_type == QemuMigration.RecordType.command:
                 pass
                 self.command = QemuMigration.Command(self._io, self, self._root)
 
+            if self.is_packaged:
+                pass
+                self._raw_package = self._io.read_bytes(self.command.data.length)
+                _io__raw_package = KaitaiStream(BytesIO(self._raw_package))
+                self.package = QemuMigration.Package(self.ram_section_id_before, self.body_index_before, _io__raw_package, self, self._root)
+
 
 
         def _fetch_instances(self):
             pass
-            if  ((self.rec_type == QemuMigration.RecordType.section_start) or (self.rec_type == QemuMigration.RecordType.section_full)) :
+            if self.is_section:
                 pass
-                self.start._fetch_instances()
-
-            if  ((self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end)) :
-                pass
-                self.part._fetch_instances()
-
-            if self.is_ram:
-                pass
-                self.ram._fetch_instances()
-
-            if  ((self.is_section) and ((not (self.is_ram)))) :
-                pass
-
-            if  ((self.is_section) and ((not (self._io.is_eof()))) and (self.peek_footer == 126)) :
-                pass
-                self.footer._fetch_instances()
+                self.section._fetch_instances()
 
             if self.rec_type == QemuMigration.RecordType.command:
                 pass
                 self.command._fetch_instances()
 
-            _ = self.peek_footer
-            if hasattr(self, '_m_peek_footer'):
+            if self.is_packaged:
                 pass
+                self.package._fetch_instances()
 
 
         @property
@@ -871,16 +954,16 @@ class QemuMigration(KaitaiStruct):
             if hasattr(self, '_m_body_index_after'):
                 return self._m_body_index_after
 
-            self._m_body_index_after = (self.body_index_before + 1 if  ((self.is_section) and ((not (self.is_ram))))  else self.body_index_before)
+            self._m_body_index_after = (self.section.body_index_after if self.is_section else (self.package.body_index_after if self.is_packaged else self.body_index_before))
             return getattr(self, '_m_body_index_after', None)
 
         @property
-        def is_ram(self):
-            if hasattr(self, '_m_is_ram'):
-                return self._m_is_ram
+        def is_packaged(self):
+            if hasattr(self, '_m_is_packaged'):
+                return self._m_is_packaged
 
-            self._m_is_ram =  (( ((self.rec_type == QemuMigration.RecordType.section_start) and (self.start.idstr.text == u"ram")) ) or ( (( ((self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end)) ) and (self.part.section_id == self.ram_section_id_before)) )) 
-            return getattr(self, '_m_is_ram', None)
+            self._m_is_packaged =  ((self.rec_type == QemuMigration.RecordType.command) and (self.command.cmd == QemuMigration.MigCmd.packaged)) 
+            return getattr(self, '_m_is_packaged', None)
 
         @property
         def is_section(self):
@@ -891,31 +974,12 @@ class QemuMigration(KaitaiStruct):
             return getattr(self, '_m_is_section', None)
 
         @property
-        def peek_footer(self):
-            if hasattr(self, '_m_peek_footer'):
-                return self._m_peek_footer
-
-            _pos = self._io.pos()
-            self._io.seek(self._io.pos())
-            self._m_peek_footer = self._io.read_u1()
-            self._io.seek(_pos)
-            return getattr(self, '_m_peek_footer', None)
-
-        @property
         def ram_section_id_after(self):
             if hasattr(self, '_m_ram_section_id_after'):
                 return self._m_ram_section_id_after
 
-            self._m_ram_section_id_after = (self.start.section_id if  ((self.rec_type == QemuMigration.RecordType.section_start) and (self.is_ram))  else self.ram_section_id_before)
+            self._m_ram_section_id_after = (self.section.ram_section_id_after if self.is_section else (self.package.ram_section_id_after if self.is_packaged else self.ram_section_id_before))
             return getattr(self, '_m_ram_section_id_after', None)
-
-        @property
-        def section_id(self):
-            if hasattr(self, '_m_section_id'):
-                return self._m_section_id
-
-            self._m_section_id = (self.start.section_id if  ((self.rec_type == QemuMigration.RecordType.section_start) or (self.rec_type == QemuMigration.RecordType.section_full))  else (self.part.section_id if  ((self.rec_type == QemuMigration.RecordType.section_part) or (self.rec_type == QemuMigration.RecordType.section_end))  else 0))
-            return getattr(self, '_m_section_id', None)
 
 
     class SectionFooter(KaitaiStruct):
@@ -954,6 +1018,95 @@ class QemuMigration(KaitaiStruct):
 
         def _fetch_instances(self):
             pass
+
+
+    class SectionRecord(KaitaiStruct):
+        """What follows the type byte of a START, PART, END or FULL record."""
+        def __init__(self, rec_type, ram_section_id_before, body_index_before, _io, _parent=None, _root=None):
+            super(QemuMigration.SectionRecord, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self.rec_type = rec_type
+            self.ram_section_id_before = ram_section_id_before
+            self.body_index_before = body_index_before
+            self._read()
+
+        def _read(self):
+            if  ((self.rec_type == 1) or (self.rec_type == 4)) :
+                pass
+                self.start = QemuMigration.SectionStartHeader(self._io, self, self._root)
+
+            if  ((self.rec_type == 2) or (self.rec_type == 3)) :
+                pass
+                self.part = QemuMigration.SectionPartHeader(self._io, self, self._root)
+
+            if self.is_ram:
+                pass
+                self.ram = QemuMigration.RamSectionBody(self._root.page_size, self._root.ignore_shared, self._root.mapped_ram, self._io, self, self._root)
+
+            if (not (self.is_ram)):
+                pass
+                self.body = self._io.read_bytes(self._root.body_sizes[self.body_index_before])
+
+            if self._root.section_footers:
+                pass
+                self.footer = QemuMigration.SectionFooter(self.section_id, self._io, self, self._root)
+
+
+
+        def _fetch_instances(self):
+            pass
+            if  ((self.rec_type == 1) or (self.rec_type == 4)) :
+                pass
+                self.start._fetch_instances()
+
+            if  ((self.rec_type == 2) or (self.rec_type == 3)) :
+                pass
+                self.part._fetch_instances()
+
+            if self.is_ram:
+                pass
+                self.ram._fetch_instances()
+
+            if (not (self.is_ram)):
+                pass
+
+            if self._root.section_footers:
+                pass
+                self.footer._fetch_instances()
+
+
+        @property
+        def body_index_after(self):
+            if hasattr(self, '_m_body_index_after'):
+                return self._m_body_index_after
+
+            self._m_body_index_after = (self.body_index_before if self.is_ram else self.body_index_before + 1)
+            return getattr(self, '_m_body_index_after', None)
+
+        @property
+        def is_ram(self):
+            if hasattr(self, '_m_is_ram'):
+                return self._m_is_ram
+
+            self._m_is_ram =  (( ((self.rec_type == 1) and (self.start.idstr.text == u"ram")) ) or ( (( ((self.rec_type == 2) or (self.rec_type == 3)) ) and (self.part.section_id == self.ram_section_id_before)) )) 
+            return getattr(self, '_m_is_ram', None)
+
+        @property
+        def ram_section_id_after(self):
+            if hasattr(self, '_m_ram_section_id_after'):
+                return self._m_ram_section_id_after
+
+            self._m_ram_section_id_after = (self.start.section_id if  ((self.rec_type == 1) and (self.is_ram))  else self.ram_section_id_before)
+            return getattr(self, '_m_ram_section_id_after', None)
+
+        @property
+        def section_id(self):
+            if hasattr(self, '_m_section_id'):
+                return self._m_section_id
+
+            self._m_section_id = (self.start.section_id if  ((self.rec_type == 1) or (self.rec_type == 4))  else self.part.section_id)
+            return getattr(self, '_m_section_id', None)
 
 
     class SectionStartHeader(KaitaiStruct):
