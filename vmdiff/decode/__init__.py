@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vmdiff.decode.reader import Progress, decode_source
-from vmdiff.decode.source import Source, open_source, source_from_bytes
+from vmdiff.decode.source import Source, finish_stream, open_source, source_from_bytes
 from vmdiff.layouts import StreamLayout
 from vmdiff.model import Stream
 
@@ -45,6 +45,7 @@ def open_capture(
     """Open and decode a capture, keeping it mapped for later reads of page data."""
     source = open_source(path)
     stream = decode_source(source, layout=layout, index_pages=index_pages, progress=progress)
+    finish_stream(source, stream)
     return Capture(source, stream)
 
 

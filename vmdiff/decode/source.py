@@ -1,29 +1,65 @@
-"""Open a capture for decoding: map it into memory, unpacking compressed files first."""
+"""Open a capture for decoding: map it into memory, unwrapping libvirt images and compression.
+
+A plain stream or a libvirt image with a raw or sparse payload is mapped as it is, so offsets
+are offsets in the file. Compressed data and pipes cannot be mapped: they are copied (unpacked)
+into a sparse temporary file under $TMPDIR first, after checking that it fits.
+"""
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
-import io
-import lzma
 import mmap
 import os
+import shutil
+import stat
+import struct
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
+import zstandard
+
+from vmdiff.decode.containers import (
+    LIBVIRT_HEADER_SIZE,
+    QEVM_MAGIC,
+    is_libvirt_image,
+    libvirt_container,
+    parse_libvirt_header,
+    payload_mismatch,
+    sniff_compression,
+    sniff_payload,
+)
+from vmdiff.decode.unpack import ByteReader, MissingTool, Unpacker, UnpackError
 from vmdiff.errors import InputError
+from vmdiff.model import Buffer, Container, Fault, Stream
 
-QEVM_MAGIC = b"QEVM"
-_CHUNK = 1 << 20
-_DECOMPRESSORS: list[tuple[bytes, str, Callable[[BinaryIO], io.BufferedIOBase]]] = [
-    (b"\x1f\x8b", "gzip", lambda f: gzip.GzipFile(fileobj=f)),
-    (b"BZh", "bzip2", lambda f: bz2.BZ2File(f)),
-    (b"\xfd7zXZ\x00", "xz", lambda f: lzma.LZMAFile(f)),  # noqa: SIM115
-]
+__all__ = ["QEVM_MAGIC", "Source", "UnpackBreak", "finish_stream", "open_source"]
+
+_HOLE_BLOCK = 64 << 10
+_ZERO_BLOCK = bytes(_HOLE_BLOCK)
+_SPACE_CHECK_EVERY = 64 << 20
+# Stop unpacking before the temporary directory's file system gets this full.
+SPACE_RESERVE = 256 << 20
+_READ_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class UnpackBreak:
+    """Where compressed data stopped unpacking cleanly."""
+
+    format: str
+    compressed_offset: int
+    unpacked_size: int
+    reason: str
+
+    def describe(self) -> str:
+        """One sentence naming both offsets."""
+        return (
+            f"the {self.format} data breaks at compressed offset {self.compressed_offset:#x} "
+            f"of the input, after {self.unpacked_size:#x} unpacked bytes: {self.reason}"
+        )
 
 
 @dataclass(slots=True)
@@ -35,6 +71,8 @@ class Source:
     size: int
     notes: list[str] = field(default_factory=list)
     stream_offset: int = 0
+    container: Container | None = None
+    unpack_break: UnpackBreak | None = None
     _keep: list[object] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
@@ -55,21 +93,29 @@ def source_from_bytes(data: bytes, path: str = "<bytes>") -> Source:
 
 
 def open_source(path: str) -> Source:
-    """Open ``path`` (or ``-`` for standard input); compressed captures are unpacked first."""
+    """Open ``path`` (or ``-`` for standard input), unwrapping libvirt images and compression."""
     if path == "-":
-        return _spool(sys.stdin.buffer, path, "standard input")
+        return _from_pipe(sys.stdin.buffer, path)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - kept open behind the mapping
+        mode = os.fstat(handle.fileno()).st_mode
     except OSError as err:
         raise InputError(f"{path}: cannot open: {err.strerror}") from None
-    head = handle.read(8)
-    for magic, name, opener in _DECOMPRESSORS:
-        if head.startswith(magic):
-            handle.seek(0)
-            with handle:
-                return _spool(opener(handle), path, f"{name}-compressed file", raw=handle)
+    if stat.S_ISDIR(mode):
+        handle.close()
+        raise InputError(f"{path}: is a directory")
+    if not stat.S_ISREG(mode) and not stat.S_ISBLK(mode):
+        return _from_pipe(handle, path)  # a FIFO, e.g. <(ssh host cat vm.save)
+    head = handle.read(LIBVIRT_HEADER_SIZE)
+    compression = sniff_compression(head)
+    if compression is None:
+        return _inspect(_map(handle, path))
     handle.seek(0)
-    return _map(handle, path)
+    with handle:
+        known = _known_unpacked_size(compression, handle)
+        handle.seek(0)
+        spooled = _unpack(compression, handle, path, base=0, known_size=known)
+    return _inspect(spooled, outer=compression)
 
 
 def _map(handle: BinaryIO, path: str, notes: list[str] | None = None) -> Source:
@@ -85,45 +131,286 @@ def _map(handle: BinaryIO, path: str, notes: list[str] | None = None) -> Source:
     return Source(path=path, buf=buf, size=size, notes=notes or [], _keep=[handle])
 
 
-def _spool(
-    stream: IO[bytes] | io.BufferedIOBase, path: str, what: str, raw: BinaryIO | None = None
-) -> Source:
-    """Copy a stream that cannot be mapped into a sparse temporary file, then map that.
-
-    A damaged or truncated compressed file keeps what unpacked cleanly, with a note saying where
-    it broke; the decoder then reports the fault at that point of the unpacked stream.
-    """
-    spool = tempfile.TemporaryFile(prefix="vmdiff-")  # noqa: SIM115 - lives with the Source
-    zero = bytes(_CHUNK)
-    notes: list[str] = []
-    written = 0
+def _inspect(source: Source, outer: str | None = None) -> Source:
+    """Recognise a libvirt image in a mapped source; unpack its payload if it is compressed."""
+    if outer is not None:
+        source.container = Container(kind="compressed", format=outer)
+    if not is_libvirt_image(bytes(source.buf[:16])):
+        return source
     try:
-        while chunk := stream.read(_CHUNK):
-            if chunk == zero[: len(chunk)]:
-                spool.seek(
-                    len(chunk), os.SEEK_CUR
-                )  # leave a hole: mapped-ram files are mostly zero
-            else:
-                spool.write(chunk)
+        header = parse_libvirt_header(
+            bytes(source.buf[:LIBVIRT_HEADER_SIZE]), source.path, source.size
+        )
+    except InputError:
+        source.close()
+        raise
+    start = header.payload_offset
+    area = bytes(source.buf[LIBVIRT_HEADER_SIZE:start])
+    head = bytes(source.buf[start : start + 16])
+    found = sniff_payload(head)
+    mismatch = payload_mismatch(header, found, head)
+    payload = found or ("raw" if header.format == "sparse" else header.format)
+    if payload == "raw" and header.format == "sparse":
+        payload = "sparse"
+    container = libvirt_container(header, area, payload)
+    notes = _libvirt_notes(header.partial, mismatch)
+    if payload in ("raw", "sparse"):
+        source.container = container
+        source.stream_offset = start
+        source.notes.extend(notes)
+        return source
+    reader = _BufferReader(source.buf, start)
+    try:
+        unpacked = _unpack(payload, reader, source.path, base=start, known_size=None)
+    finally:
+        reader.close()
+        source.close()
+    unpacked.container = container
+    unpacked.notes[:0] = source.notes + notes
+    return unpacked
+
+
+def _libvirt_notes(partial: bool, mismatch: str | None) -> list[str]:
+    notes = []
+    if partial:
+        notes.append(
+            "incomplete libvirt save image (magic LibvirtQemudPart): libvirt never finished "
+            "writing it and refuses to restore it"
+        )
+    if mismatch:
+        notes.append(mismatch)
+    return notes
+
+
+class _BufferReader:
+    """Read a mapped buffer from ``start`` on, like a file."""
+
+    def __init__(self, buf: Buffer, start: int) -> None:
+        self._view = memoryview(buf)
+        self._pos = start
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
+        data = bytes(self._view[self._pos : end])
+        self._pos = max(self._pos, end)
+        return data
+
+    def close(self) -> None:
+        self._view.release()
+
+
+class _Prefixed:
+    """A stream with bytes already read from it put back in front."""
+
+    def __init__(self, head: bytes, rest: ByteReader) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            take = len(self._head) if size < 0 else size
+            data, self._head = self._head[:take], self._head[take:]
+            return data
+        return self._rest.read(size)
+
+
+def _read_exactly(stream: ByteReader, size: int) -> bytes:
+    parts, want = [], size
+    while want > 0:
+        data = stream.read(min(want, _READ_CHUNK))
+        if not data:
+            break
+        parts.append(data)
+        want -= len(data)
+    return b"".join(parts)
+
+
+def _from_pipe(stream: ByteReader, path: str) -> Source:
+    """Standard input or a FIFO: unpack a compressed payload directly, else copy it first."""
+    what = "standard input" if path == "-" else path
+    head = _read_exactly(stream, LIBVIRT_HEADER_SIZE)
+    compression = sniff_compression(head)
+    if compression is not None:
+        spooled = _unpack(compression, _Prefixed(head, stream), path, base=0, known_size=None)
+        return _inspect(spooled, outer=compression)
+    if is_libvirt_image(head):
+        header = parse_libvirt_header(head, path, None)
+        area = _read_exactly(stream, header.data_len)
+        payload_head = _read_exactly(stream, 16)
+        found = sniff_payload(payload_head)
+        declared = "raw" if header.format == "sparse" else header.format
+        if (found or declared) not in ("raw", "sparse"):
+            payload = found or declared
+            mismatch = payload_mismatch(header, found, payload_head)
+            unpacked = _unpack(
+                payload,
+                _Prefixed(payload_head, stream),
+                path,
+                base=header.payload_offset,
+                known_size=None,
+            )
+            unpacked.container = libvirt_container(header, area, payload)
+            unpacked.notes[:0] = _libvirt_notes(header.partial, mismatch)
+            return unpacked
+        head = head + area + payload_head
+    copy = _spool(_chunks_of(_Prefixed(head, stream)), path, f"the data from {what}", None)
+    copy.notes.insert(
+        0,
+        f"copied {_size(copy.size)} from {what} into a temporary file in "
+        f"{tempfile.gettempdir()} (offsets are as in the original file)",
+    )
+    return _inspect(copy)
+
+
+def _chunks_of(stream: ByteReader) -> Iterator[bytes]:
+    while data := stream.read(_READ_CHUNK):
+        yield data
+
+
+def _unpack(
+    format_name: str, compressed: ByteReader, path: str, *, base: int, known_size: int | None
+) -> Source:
+    """Unpack into a temporary file; damage is kept as an UnpackBreak, not raised."""
+    try:
+        unpacker = Unpacker(format_name, compressed)
+    except MissingTool as err:
+        raise InputError(f"{path}: {err}") from None
+    broke: list[UnpackBreak] = []
+
+    def chunks() -> Iterator[bytes]:
+        size = 0
+        try:
+            for chunk in unpacker.chunks():
+                size += len(chunk)
+                yield chunk
+        except UnpackError as err:
+            broke.append(UnpackBreak(format_name, base + err.consumed, size, err.reason))
+
+    done = _spool(chunks(), path, f"the {format_name} data", known_size)
+    where = f" (file offset {base:#x} on)" if base else ""
+    done.notes.insert(
+        0,
+        f"unpacked the {format_name} data{where} into a temporary file of "
+        f"{_size(done.size)} in {tempfile.gettempdir()}; offsets are in the unpacked stream",
+    )
+    if broke:
+        done.unpack_break = broke[0]
+        done.notes.append(broke[0].describe())
+    return done
+
+
+def _spool(chunks: Iterable[bytes], path: str, what: str, known_size: int | None) -> Source:
+    """Write chunks into a sparse temporary file (runs of zeros become holes) and map it."""
+    directory = tempfile.gettempdir()
+    if known_size is not None:
+        free = free_bytes(directory)
+        if known_size > free - SPACE_RESERVE:
+            raise InputError(
+                f"{path}: unpacking {what} needs {_size(known_size)} in {directory}, "
+                f"which has {_size(free)} free; point TMPDIR at a larger file system"
+            )
+    spool = tempfile.TemporaryFile(prefix="vmdiff-")  # noqa: SIM115 - lives with the Source
+    written = stored = checked = 0
+    try:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            for at in range(0, len(view), _HOLE_BLOCK):
+                piece = view[at : at + _HOLE_BLOCK]
+                if len(piece) == _HOLE_BLOCK and piece == _ZERO_BLOCK:
+                    spool.seek(_HOLE_BLOCK, os.SEEK_CUR)  # a hole: mapped-ram is mostly zeros
+                else:
+                    spool.write(piece)
+                    stored += len(piece)
             written += len(chunk)
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as err:
-        where = f" (compressed offset {raw.tell():#x})" if raw is not None else ""
-        notes.append(f"{what} breaks after {written} unpacked bytes{where}: {err}")
+            if stored - checked >= _SPACE_CHECK_EVERY:
+                checked = stored
+                free = free_bytes(directory)
+                if free < SPACE_RESERVE:
+                    raise InputError(
+                        f"{path}: stopped unpacking {what} after {_size(written)}: "
+                        f"{directory} has only {_size(free)} left; point TMPDIR at a "
+                        "larger file system"
+                    )
+        spool.truncate()
+        spool.flush()
+        spool.seek(0)
     except BaseException:
         spool.close()
         raise
-    spool.truncate()
-    spool.flush()
-    spool.seek(0)
-    directory = tempfile.gettempdir()
-    if what == "standard input":
-        notes.insert(
-            0, f"read {written} bytes from standard input into a temporary file in {directory}"
-        )
-    else:
-        notes.insert(
-            0,
-            f"unpacked a {what} into a temporary file of {written} bytes in {directory}; "
-            "offsets are in the unpacked stream",
-        )
-    return _map(spool, path, notes)
+    return _map(spool, path)
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{count} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def free_bytes(directory: str) -> int:
+    """Free space for unprivileged files in ``directory``."""
+    return shutil.disk_usage(directory).free
+
+
+def _known_unpacked_size(format_name: str, handle: BinaryIO) -> int | None:
+    """The unpacked size when the compressed file records it (xz index, zstd frame header)."""
+    if format_name == "zstd":
+        size = zstandard.frame_content_size(handle.read(18))
+        return size if size >= 0 else None
+    if format_name == "xz":
+        return _xz_unpacked_size(handle)
+    return None
+
+
+def _xz_unpacked_size(handle: BinaryIO) -> int | None:
+    # The stream footer gives the index size; the index lists each block's unpacked size.
+    end = handle.seek(0, os.SEEK_END)
+    if end < 24:
+        return None
+    handle.seek(end - 12)
+    footer = handle.read(12)
+    if footer[10:12] != b"YZ":
+        return None
+    index_size = (struct.unpack_from("<I", footer, 4)[0] + 1) * 4
+    if index_size > min(end - 12, 64 << 20):
+        return None
+    handle.seek(end - 12 - index_size)
+    index = handle.read(index_size)
+    if not index or index[0] != 0:
+        return None
+    pos, values = 1, []
+    try:
+        count, pos = _varint(index, pos)
+        for _ in range(2 * count):
+            value, pos = _varint(index, pos)
+            values.append(value)
+    except IndexError:
+        return None
+    return sum(values[1::2])
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80 or shift > 63:
+            return value, pos
+
+
+def finish_stream(source: Source, stream: Stream) -> None:
+    """Carry what the source knows onto a decoded stream: its container, and unpacking damage.
+
+    When the data broke off while unpacking and decoding stopped there, the fault names both
+    offsets: where decoding stopped in the unpacked stream, and where the compressed data broke.
+    """
+    stream.container = source.container
+    damage = source.unpack_break
+    if damage is None or stream.fault is None:
+        return
+    fault = stream.fault
+    stream.fault = Fault(fault.offset, fault.expected, f"{fault.found} ({damage.describe()})")
