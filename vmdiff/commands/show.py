@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
+from vmdiff.commands.show_xml import print_domain_xml
 from vmdiff.errors import ExitStatus
 from vmdiff.model import Field, Section, Stream
 from vmdiff.report.show_json import stream_to_json
@@ -31,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fields", metavar="PATTERN", help="only fields whose name or path matches this glob"
     )
     parser.add_argument("--ram", action="store_true", help="more RAM statistics per block")
+    parser.add_argument(
+        "--xml",
+        action="store_true",
+        help="print the domain XML of a libvirt save image (as virsh save-image-dumpxml)",
+    )
     add_layout_argument(parser)
 
 
@@ -38,6 +44,8 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     """Decode and print; exit 2 if decoding stopped at a fault."""
     with decoded(args.capture, io, layout=layout_from_args(args)) as capture:
         stream = capture.stream
+    if args.xml:
+        return print_domain_xml(stream, io)
     chosen = select_sections(stream, args.section)
     field_filter = None
     if args.fields:

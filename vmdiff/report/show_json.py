@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vmdiff.model import Command, EndOfStream, Field, RamBlock, Section, Stream, Subsection
+from vmdiff.report.container import container_json
 from vmdiff.report.values import json_value
 
 SHOW_FORMAT = "vmdiff.show/1"
@@ -19,6 +20,7 @@ def stream_to_json(stream: Stream, sections: list[Section] | None = None) -> dic
         "file": stream.path,
         "file_size": stream.file_size,
         "stream_offset": stream.stream_offset,
+        "container": container_json(stream.container),
         "version": stream.version,
         "machine_type": stream.machine_type,
         "configuration": None

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vmdiff.model import Command, EndOfStream, Field, Record, Section, Stream, Subsection
+from vmdiff.report.container import container_lines
 from vmdiff.report.values import format_bytes, format_field, format_size
 
 FieldFilter = Callable[[Field], bool]
@@ -25,6 +26,8 @@ def render_show(
 ) -> None:
     """Print the stream as an indented tree (restricted to ``sections`` paths if given)."""
     console.print(_title(stream))
+    for line in container_lines(stream):
+        console.print(line)
     config = stream.configuration
     if config is not None:
         line = Text.assemble(("configuration", "bold"), f"  machine type {config.machine_type}")
