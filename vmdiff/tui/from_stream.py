@@ -1,0 +1,450 @@
+"""Build the TUI's tree from a decoded Stream: records, fields, subsections, RAM and the fault.
+
+Imports vmdiff.model, vmdiff.decode.ram (page index entries) and vmdiff.report.values; no Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from vmdiff.decode.ram import page_index_entry
+from vmdiff.model import (
+    Command,
+    Configuration,
+    EndOfStream,
+    Field,
+    RamBlock,
+    RamSummary,
+    Record,
+    Section,
+    Span,
+    Stream,
+    Subsection,
+)
+from vmdiff.report.values import format_field, format_size
+from vmdiff.tui.outline import Counts, Outline, OutlineNode, Part
+
+SUMMARY_LIMIT = 16
+DETAIL_LIMIT = 64
+PAGES_PER_CHUNK = 256
+_NESTED_TYPES = ("struct", "tmp", "vstruct", "qtailq", "qlist")
+
+
+def build_outline(stream: Stream, *, side: str = "a") -> Outline:
+    """Turn a decoded Stream into the tree the TUI shows."""
+    counts = Counts()
+    name = stream.path.rsplit("/", 1)[-1]
+    version = f"v{stream.version}" if stream.version is not None else "no header"
+    root = OutlineNode(
+        "stream",
+        name,
+        "",
+        span=Span(0, stream.file_size),
+        summary=f"QEMU migration stream {version}, {format_size(stream.file_size)}",
+        side=side,
+    )
+    if stream.stream_offset:
+        root.add(
+            OutlineNode(
+                "container",
+                "container header",
+                "container",
+                span=Span(0, stream.stream_offset),
+                summary=f"{stream.stream_offset} bytes before the stream",
+                side=side,
+            )
+        )
+    if stream.version is not None:
+        start = stream.stream_offset
+        header = Span(start, start + 8)
+        root.add(
+            OutlineNode(
+                "header",
+                "header",
+                "header",
+                span=header,
+                parts=(("header", header),),
+                summary=f"magic QEVM, version {stream.version}",
+                version=stream.version,
+                side=side,
+            )
+        )
+    if stream.configuration is not None:
+        root.add(_configuration(stream.configuration, side))
+    if stream.ram is not None and stream.ram.blocks:
+        root.add(_ram(stream.ram, side))
+    for record in stream.records:
+        root.add(_record(record, counts, side))
+    if stream.fault is not None:
+        decoded_end = max((c.span.end for c in root.children if c.span is not None), default=0)
+        root.add(_fault(stream, decoded_end, side))
+        counts.problems += 1
+    if stream.vmdesc is not None:
+        vmdesc = stream.vmdesc
+        devices = len(vmdesc.json.get("devices", [])) if vmdesc.json else 0
+        text = f"{devices} devices described" if vmdesc.error is None else vmdesc.error
+        body = Span(min(vmdesc.span.start + 5, vmdesc.span.end), vmdesc.span.end)
+        root.add(
+            OutlineNode(
+                "vmdesc",
+                "vmdesc",
+                "vmdesc",
+                span=vmdesc.span,
+                parts=(("header", Span(vmdesc.span.start, body.start)), ("body", body)),
+                summary=text,
+                facts=(("layouts", stream.layout_source or "none"),),
+                problem=vmdesc.error,
+                side=side,
+            )
+        )
+    if stream.notes:
+        notes = root.add(
+            OutlineNode("notes", "notes", "notes", summary=str(len(stream.notes)), side=side)
+        )
+        for index, note in enumerate(stream.notes):
+            notes.add(OutlineNode("note", note, f"notes/{index}", value=note, side=side))
+    counts.problems += sum(1 for n in root.walk() if n.kind == "section" and n.problem)
+    return Outline(stream, root, counts)
+
+
+def _configuration(config: Configuration, side: str) -> OutlineNode:
+    node = OutlineNode(
+        "configuration",
+        "configuration",
+        "configuration",
+        span=config.span,
+        parts=(
+            ("header", Span(config.span.start, config.span.start + 1)),
+            ("body", Span(config.span.start + 1, config.span.end)),
+        ),
+        summary=config.machine_type,
+        side=side,
+    )
+    items: list[tuple[str, str]] = [("machine_type", repr(config.machine_type))]
+    if config.capabilities is not None:
+        items.append(("capabilities", ", ".join(config.capabilities) or "none"))
+    if config.uuid is not None:
+        items.append(("uuid", config.uuid.hex()))
+    if config.target_page_bits is not None:
+        items.append(("target_page_bits", str(config.target_page_bits)))
+    for name, value in items:
+        node.add(
+            OutlineNode(
+                "config-item",
+                name,
+                f"configuration/{name}",
+                summary=value,
+                value=value,
+                side=side,
+            )
+        )
+    for sub in config.subsections:
+        node.add(
+            OutlineNode(
+                "subsection",
+                sub.name,
+                sub.path,
+                summary=f"v{sub.version_id}",
+                version=sub.version_id,
+                side=side,
+            )
+        )
+    return node
+
+
+def _record(record: Record, counts: Counts, side: str) -> OutlineNode:
+    if isinstance(record, Section):
+        return _section(record, counts, side)
+    if isinstance(record, Command):
+        counts.commands += 1
+        header = Span(record.span.start, min(record.span.start + 5, record.span.end))
+        parts: tuple[Part, ...] = (("header", header),)
+        if record.span.end > header.end:
+            parts += (("body", Span(header.end, record.span.end)),)
+        summary = f"cmd {record.cmd}"
+        if record.data and record.name != "packaged":
+            summary += f", data {record.data[:SUMMARY_LIMIT].hex()}"
+        node = OutlineNode(
+            "command",
+            f"COMMAND {record.name}",
+            record.path,
+            span=record.span,
+            parts=parts,
+            summary=summary,
+            value=record.data.hex() if record.data and record.name != "packaged" else None,
+            side=side,
+        )
+        for nested in record.records:
+            node.add(_record(nested, counts, side))
+        return node
+    assert isinstance(record, EndOfStream)
+    return OutlineNode(
+        "eof",
+        "EOF",
+        record.path,
+        span=record.span,
+        parts=(("header", record.span),),
+        summary="end of device state",
+        side=side,
+    )
+
+
+def _section(section: Section, counts: Counts, side: str) -> OutlineNode:
+    if section.kind == "full":
+        counts.devices += 1
+    else:
+        counts.iterative += 1
+    parts: list[Part] = [("header", Span(section.span.start, section.body.start))]
+    if section.body.size:
+        parts.append(("body", section.body))
+    if section.footer is not None:
+        parts.append(("footer", section.footer))
+    facts = [("section_id", str(section.section_id)), ("record", section.kind.upper())]
+    if section.vmsd_name:
+        facts.append(("vmsd", section.vmsd_name))
+    if section.layout_source:
+        facts.append(("layout", section.layout_source))
+    summary = f"v{section.version_id}"
+    node = OutlineNode(
+        "section",
+        section.path if section.kind == "full" else f"{section.path} {section.kind.upper()}",
+        section.path if section.kind == "full" else f"{section.path}/{section.kind}",
+        span=section.span,
+        parts=tuple(parts),
+        summary=summary,
+        version=section.version_id,
+        facts=tuple(facts),
+        problem=section.problem.message if section.problem else None,
+        side=side,
+    )
+    for child in _fields(section.fields, counts, side):
+        node.add(child)
+    for sub in section.subsections:
+        node.add(_subsection(sub, counts, side))
+    return node
+
+
+def _subsection(sub: Subsection, counts: Counts, side: str) -> OutlineNode:
+    counts.subsections += 1
+    parts: tuple[Part, ...] = ()
+    span: Span | None = None
+    if not sub.guessed and sub.span.size:
+        span = sub.span
+        header_end = min(sub.span.start + 6 + len(sub.name.encode("latin-1")), sub.span.end)
+        parts = (("header", Span(sub.span.start, header_end)),)
+        if header_end < sub.span.end:
+            parts += (("body", Span(header_end, sub.span.end)),)
+    node = OutlineNode(
+        "subsection",
+        sub.name,
+        sub.path,
+        span=span,
+        parts=parts,
+        summary=f"v{sub.version_id}" + ("  guessed: no layout" if sub.guessed else ""),
+        version=sub.version_id,
+        facts=(("position", f"found at {sub.span.start:#x} by name, not decoded"),)
+        if sub.guessed
+        else (),
+        side=side,
+    )
+    for child in _fields(sub.fields, counts, side):
+        node.add(child)
+    for nested in sub.subsections:
+        node.add(_subsection(nested, counts, side))
+    return node
+
+
+def _fields(fields: tuple[Field, ...], counts: Counts, side: str) -> Iterator[OutlineNode]:
+    for item in fields:
+        counts.fields += 1
+        nested = item.type_name in _NESTED_TYPES or any(c.children for c in item.children)
+        if item.type_name == "raw" and item.value is None:
+            summary = value = f"{item.span.size} bytes (see the hex pane)"
+        elif nested:
+            summary, value = f"({item.type_name})", None
+        else:
+            summary = format_field(item, limit=SUMMARY_LIMIT)
+            value = format_field(item, limit=DETAIL_LIMIT)
+        node = OutlineNode(
+            "field",
+            item.name,
+            item.path,
+            span=item.span if item.span.size else None,
+            parts=(("body", item.span),) if item.span.size else (),
+            summary=summary,
+            type_name=item.type_name,
+            value=value,
+            side=side,
+        )
+        for child in _fields(item.children, counts, side):
+            node.add(child)
+        for sub in item.subsections:
+            node.add(_subsection(sub, counts, side))
+        yield node
+
+
+def _ram(ram: RamSummary, side: str) -> OutlineNode:
+    node = OutlineNode(
+        "ram",
+        "RAM",
+        "ram",
+        summary=f"{len(ram.blocks)} blocks, {format_size(ram.total_length)}, "
+        f"page size {ram.page_size}",
+        facts=(
+            ("total length", f"{ram.total_length:#x} ({format_size(ram.total_length)})"),
+            ("page size", str(ram.page_size)),
+            ("records", str(ram.records)),
+            ("mapped-ram", "yes" if ram.mapped_ram else "no"),
+        ),
+        side=side,
+    )
+    for block in ram.blocks.values():
+        node.add(_ram_block(block, ram.page_size, side))
+    return node
+
+
+def _ram_block(block: RamBlock, page_size: int, side: str) -> OutlineNode:
+    facts = [
+        ("length", f"{block.length:#x} ({format_size(block.length)})"),
+        ("pages", str(block.length // page_size if page_size else 0)),
+        ("zero pages sent", str(block.zero_pages)),
+        ("full pages sent", str(block.full_pages)),
+    ]
+    if block.xbzrle_pages:
+        facts.append(("xbzrle pages", str(block.xbzrle_pages)))
+    if block.compressed_pages:
+        facts.append(("compressed pages", str(block.compressed_pages)))
+    facts.append(("payload", format_size(block.payload_bytes)))
+    facts.append(("passes", str(block.passes)))
+    if block.guest_address is not None:
+        facts.append(("guest address", f"{block.guest_address:#x}"))
+    if block.mapped is not None:
+        facts.append(("mapped-ram bitmap", f"{block.mapped.bitmap_offset:#x}"))
+        facts.append(("mapped-ram pages", f"{block.mapped.pages_offset:#x}"))
+    node = OutlineNode(
+        "ram-block",
+        block.name,
+        f"ram/{block.name}",
+        summary=f"{format_size(block.length)}  zero {block.zero_pages}  full {block.full_pages}",
+        facts=tuple(facts),
+        side=side,
+    )
+    if block.page_offsets is not None and len(block.page_offsets):
+        node._expand = _page_runs_of(block, page_size)
+    return node
+
+
+def _page_runs_of(block: RamBlock, page_size: int) -> Callable[[OutlineNode], list[OutlineNode]]:
+    def expand(parent: OutlineNode) -> list[OutlineNode]:
+        return page_runs(block, page_size, parent.side)
+
+    return expand
+
+
+_RUN_KINDS = {0: "unsent", 1: "zero", 2: "data", 3: "record"}
+
+
+def page_runs(block: RamBlock, page_size: int, side: str = "a") -> list[OutlineNode]:
+    """The block's pages grouped into runs of one kind; runs with bytes expand to their pages."""
+    assert block.page_offsets is not None
+    values = np.frombuffer(block.page_offsets, dtype=np.int64)
+    # 0 = never sent, 1 = zero, 2 = page bytes in the file, 3 = a record to decode.
+    codes = np.where(values == 0, 0, np.where(values == -1, 1, np.where(values > 0, 2, 3)))
+    edges = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    starts = [0, *edges.tolist()]
+    ends = [*edges.tolist(), len(values)]
+    runs: list[OutlineNode] = []
+    for start, end in zip(starts, ends, strict=True):
+        kind = _RUN_KINDS[int(codes[start])]
+        step = PAGES_PER_CHUNK if kind in ("data", "record") else end - start
+        for first in range(start, end, step):
+            last = min(first + step, end)
+            runs.append(_page_run(block, page_size, kind, first, last, side))
+    return runs
+
+
+def _page_run(
+    block: RamBlock, page_size: int, kind: str, first: int, last: int, side: str
+) -> OutlineNode:
+    count = last - first
+    where = f"+{first * page_size:#x}..+{last * page_size - 1:#x}"
+    node = OutlineNode(
+        "page-run",
+        where,
+        f"ram/{block.name}@{first * page_size:#x}",
+        summary=f"{count} {kind} page{'s' if count != 1 else ''}",
+        facts=(
+            ("pages", f"{first}..{last - 1} ({count})"),
+            ("block offsets", where),
+            ("content", _KIND_TEXT[kind]),
+        ),
+        side=side,
+    )
+    if kind in ("data", "record"):
+        node._expand = lambda parent: [
+            _page(block, page_size, index, parent.side) for index in range(first, last)
+        ]
+    return node
+
+
+_KIND_TEXT = {
+    "unsent": "never sent: the destination keeps what it had",
+    "zero": "zero (the last record for these pages was a zero page)",
+    "data": "page bytes in the file",
+    "record": "a record to decode (XBZRLE, compressed or a non-zero fill)",
+}
+
+
+def _page(block: RamBlock, page_size: int, index: int, side: str) -> OutlineNode:
+    assert block.page_offsets is not None
+    kind, offset = page_index_entry(block.page_offsets[index])
+    address = index * page_size
+    if kind == "data":
+        span = Span(offset, offset + page_size)
+        parts: tuple[Part, ...] = (("body", span),)
+    else:
+        span = Span(offset, offset + 8)
+        parts = (("header", span),)
+    facts = [("page", str(index)), ("block offset", f"{address:#x}")]
+    if block.guest_address is not None:
+        facts.append(("guest address", f"{block.guest_address + address:#x}"))
+    return OutlineNode(
+        "page",
+        f"+{address:#x}",
+        f"ram/{block.name}@{address:#x}",
+        span=span,
+        parts=parts,
+        summary=f"{kind} @{offset:#x}",
+        facts=tuple(facts),
+        side=side,
+    )
+
+
+def _fault(stream: Stream, decoded_end: int, side: str) -> OutlineNode:
+    fault = stream.fault
+    assert fault is not None
+    at = min(fault.offset, max(stream.file_size - 1, 0))
+    parts: list[Part] = []
+    if decoded_end < fault.offset:
+        parts.append(("undecoded", Span(decoded_end, fault.offset)))
+    if fault.offset < stream.file_size:
+        parts.append(("fault", Span(fault.offset, fault.offset + 1)))
+    if fault.offset + 1 < stream.file_size:
+        parts.append(("undecoded", Span(fault.offset + 1, stream.file_size)))
+    return OutlineNode(
+        "fault",
+        f"fault at {fault.offset:#x}",
+        "fault",
+        span=Span(at, at + 1) if stream.file_size else None,
+        parts=tuple(parts),
+        summary=f"expected {fault.expected}, found {fault.found}",
+        facts=(
+            ("expected", fault.expected),
+            ("found", fault.found),
+            ("decoded up to", f"{decoded_end:#x}"),
+        ),
+        problem=fault.message,
+        side=side,
+    )
