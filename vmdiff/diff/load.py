@@ -1,0 +1,103 @@
+"""Decode the two captures of a comparison, B in a forked child while A decodes here.
+
+Decoding is CPU-bound Python; with two cores, decoding both at once halves the wait for big
+captures. The child inherits B's already opened (and, if need be, unpacked) source through
+fork, decodes it and sends the Stream back pickled: a few MB even for a GiB of RAM, since pages
+stay in the mapped file and only their index travels.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from multiprocessing.connection import Connection
+
+from vmdiff.decode import Capture
+from vmdiff.decode.reader import Progress, decode_source
+from vmdiff.decode.source import Source, open_source
+from vmdiff.layouts import StreamLayout
+from vmdiff.model import Stream
+
+PARALLEL_MIN_BYTES = 64 << 20
+"""Below this combined size a child costs more than it saves."""
+
+
+@contextmanager
+def open_pair(
+    path_a: str,
+    path_b: str,
+    *,
+    layout: StreamLayout | None = None,
+    index_pages: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[tuple[Capture, Capture]]:
+    """Both captures decoded and mapped; ``progress`` follows A's decoding."""
+    with ExitStack() as stack:
+        source_a = open_source(path_a)
+        stack.callback(source_a.close)
+        source_b = open_source(path_b)
+        stack.callback(source_b.close)
+        child = (
+            _start_child(source_b, layout, index_pages) if _parallel(source_a, source_b) else None
+        )
+        stream_a = decode_source(
+            source_a, layout=layout, index_pages=index_pages, progress=progress
+        )
+        stream_b = _finish_child(*child) if child is not None else None
+        if stream_b is None:
+            stream_b = decode_source(source_b, layout=layout, index_pages=index_pages)
+        yield Capture(source_a, stream_a), Capture(source_b, stream_b)
+
+
+def _parallel(a: Source, b: Source) -> bool:
+    return (
+        a.size + b.size >= PARALLEL_MIN_BYTES
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _start_child(
+    source: Source, layout: StreamLayout | None, index_pages: bool
+) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+    def work() -> None:
+        # Ctrl-C is the parent's to handle; this daemon child ends with it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            stream = decode_source(source, layout=layout, index_pages=index_pages)
+            sender.send_bytes(pickle.dumps(stream, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:
+            # Whatever it was, the parent decodes B itself and reports it properly.
+            sender.send_bytes(b"")
+        finally:
+            sender.close()
+
+    process = multiprocessing.get_context("fork").Process(target=work, daemon=True)
+    process.start()
+    sender.close()
+    return process, receiver
+
+
+def _finish_child(
+    process: multiprocessing.process.BaseProcess, receiver: Connection
+) -> Stream | None:
+    try:
+        data = receiver.recv_bytes()
+    except EOFError:
+        data = b""
+    finally:
+        receiver.close()
+        process.join()
+    if not data:
+        return None
+    stream = pickle.loads(data)
+    return stream if isinstance(stream, Stream) else None
+
+
+__all__ = ["PARALLEL_MIN_BYTES", "open_pair"]
