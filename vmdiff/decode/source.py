@@ -53,6 +53,7 @@ class UnpackBreak:
     compressed_offset: int
     unpacked_size: int
     reason: str
+    trailing: bool = False
 
     def describe(self) -> str:
         """One sentence naming both offsets."""
@@ -284,7 +285,9 @@ def _unpack(
                 size += len(chunk)
                 yield chunk
         except UnpackError as err:
-            broke.append(UnpackBreak(format_name, base + err.consumed, size, err.reason))
+            broke.append(
+                UnpackBreak(format_name, base + err.consumed, size, err.reason, err.trailing)
+            )
 
     done = _spool(chunks(), path, f"the {format_name} data", known_size)
     where = f" (file offset {base:#x} on)" if base else ""
@@ -405,12 +408,18 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 def finish_stream(source: Source, stream: Stream) -> None:
     """Carry what the source knows onto a decoded stream: its container, and unpacking damage.
 
-    When the data broke off while unpacking and decoding stopped there, the fault names both
-    offsets: where decoding stopped in the unpacked stream, and where the compressed data broke.
+    Damaged compressed data is a fault naming both offsets: where decoding stopped in the
+    unpacked stream, and where the compressed data broke. Junk after whole data is only a note.
     """
     stream.container = source.container
     damage = source.unpack_break
-    if damage is None or stream.fault is None:
+    if damage is None or damage.trailing:
         return
     fault = stream.fault
+    if fault is None:
+        # Everything decoded, but from data known to be damaged (a checksum failed at the end).
+        stream.fault = Fault(
+            damage.unpacked_size, f"intact {damage.format} data", damage.describe()
+        )
+        return
     stream.fault = Fault(fault.offset, fault.expected, f"{fault.found} ({damage.describe()})")

@@ -36,12 +36,16 @@ class ByteReader(Protocol):
 
 
 class UnpackError(Exception):
-    """The compressed data is damaged or cut short after ``consumed`` compressed bytes."""
+    """The compressed data is damaged or cut short after ``consumed`` compressed bytes.
 
-    def __init__(self, consumed: int, reason: str) -> None:
+    ``trailing`` means the data itself was whole and only junk followed it.
+    """
+
+    def __init__(self, consumed: int, reason: str, *, trailing: bool = False) -> None:
         super().__init__(reason)
         self.consumed = consumed
         self.reason = reason
+        self.trailing = trailing
 
 
 class MissingTool(Exception):
@@ -178,7 +182,9 @@ class Unpacker:
                 if not data.startswith(magic[: len(data)]):
                     where = self.consumed - len(data)
                     raise UnpackError(
-                        where, f"{len(data)}+ bytes after the end of the {self.format} data"
+                        where,
+                        f"{len(data)}+ bytes after the end of the {self.format} data",
+                        trailing=True,
                     )
                 unpacker = make()
         raise UnpackError(
