@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "vmdiff.commands.extract",
     "vmdiff.commands.tui",
     "vmdiff.commands.triage",
+    "vmdiff.commands.diff",
 )
 DEFAULT_COMMAND = "diff"
 
@@ -84,9 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vmdiff`` script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     commands = _commands()
-    first = next((a for a in args_list if not a.startswith("-")), None)
-    if first is not None and first not in commands and DEFAULT_COMMAND in commands:
-        args_list.insert(args_list.index(first), DEFAULT_COMMAND)
+    # The first word that is neither an option nor the value of --color names the command.
+    words = [i for i, a in enumerate(args_list) if not a.startswith("-")]
+    first = next((i for i in words if i == 0 or args_list[i - 1] != "--color"), None)
+    if first is not None and args_list[first] not in commands and DEFAULT_COMMAND in commands:
+        args_list.insert(first, DEFAULT_COMMAND)
     parser = build_parser(commands)
     args = parser.parse_args(args_list)
     if args.command is None:
