@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "vmdiff.commands.tui",
     "vmdiff.commands.triage",
     "vmdiff.commands.diff",
+    "vmdiff.commands.check",
+    "vmdiff.commands.profile",
 )
 DEFAULT_COMMAND = "diff"
 

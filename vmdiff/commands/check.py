@@ -1,0 +1,99 @@
+"""``vmdiff check SRC --dest D``: would this stream load into that destination, and what is lost?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from vmdiff.cli import ConsoleIO
+from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
+from vmdiff.compat import CheckResult, DestinationProfile, Outcome, check, load_destinations
+from vmdiff.compat.build import with_qemu_version
+from vmdiff.compat.profile import Fact, merge_profiles
+from vmdiff.errors import ExitStatus
+from vmdiff.report.verdict_json import check_to_json
+from vmdiff.report.verdict_markdown import check_to_markdown
+from vmdiff.report.verdict_text import render_check
+
+NAME = "check"
+HELP = "predict whether a destination would accept a stream, section by section"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``vmdiff check``."""
+    parser.add_argument("capture", help="the source's migration stream")
+    add_destination_arguments(parser, required=True)
+    parser.add_argument("--json", action="store_true", help="one JSON document (vmdiff.verdicts/1)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default text; --json is --format json)",
+    )
+    parser.add_argument(
+        "--brief", action="store_true", help="leave accepted sections and subsections out"
+    )
+    add_layout_argument(parser)
+
+
+def add_destination_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """--dest, --qemu-version and --allow-ignore: what describes the destination."""
+    parser.add_argument(
+        "--dest",
+        action="append",
+        metavar="FILE",
+        required=required,
+        help="the destination: a profile, a capture made on it or its -dump-vmstate file "
+        "(repeat to merge several)",
+    )
+    parser.add_argument(
+        "--qemu-version",
+        metavar="X.Y",
+        help="the destination's QEMU version, when a capture or dump guesses it wrong",
+    )
+    parser.add_argument(
+        "--allow-ignore",
+        action="append",
+        metavar="SUBSECTION",
+        default=[],
+        help="a subsection whose loss the destination accepts: an unknown one becomes "
+        "'ignore' instead of 'reject' (repeatable)",
+    )
+
+
+def destination_from_args(args: argparse.Namespace) -> DestinationProfile:
+    """The merged --dest profile with --qemu-version and --allow-ignore applied."""
+    profile = load_destinations(args.dest)
+    if args.qemu_version:
+        profile = with_qemu_version(profile, args.qemu_version, "--qemu-version")
+    if args.allow_ignore:
+        allowed = Fact(frozenset(args.allow_ignore), "--allow-ignore")
+        profile = merge_profiles([profile, DestinationProfile(allow_ignore=allowed)])
+    return profile
+
+
+def run(args: argparse.Namespace, io: ConsoleIO) -> int:
+    """Check and print; exit 0 clean, 1 differences or unknowns, 3 would fail or drop state."""
+    profile = destination_from_args(args)
+    with decoded(args.capture, io, layout=layout_from_args(args)) as capture:
+        stream = capture.stream
+    result = check(stream, profile)
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        print(json.dumps(check_to_json(result, profile.built_from), indent=1))
+    elif fmt == "markdown":
+        print(check_to_markdown(result, brief=args.brief), end="")
+    else:
+        render_check(result, io.out, brief=args.brief)
+    if report_fault(stream, io):
+        return ExitStatus.TROUBLE
+    return exit_status(result)
+
+
+def exit_status(result: CheckResult) -> int:
+    """3 if the migration would fail or drop state, 1 for unknowns or destination-only parts."""
+    if result.outcome in (Outcome.FAIL, Outcome.DROP):
+        return ExitStatus.WOULD_FAIL
+    if result.outcome is Outcome.UNKNOWN or result.warnings:
+        return ExitStatus.DIFFERENT
+    return ExitStatus.OK
