@@ -18,6 +18,7 @@ from vmdiff.errors import ExitStatus, VmdiffError
 COMMAND_MODULES = (
     "vmdiff.commands.show",
     "vmdiff.commands.extract",
+    "vmdiff.commands.capture",
     "vmdiff.commands.tui",
     "vmdiff.commands.triage",
     "vmdiff.commands.diff",

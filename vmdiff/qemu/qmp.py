@@ -68,6 +68,19 @@ class QmpClient:
 
         `fds` are passed along with the command (SCM_RIGHTS), as `getfd` expects.
         """
+        result = self.execute_any(command, arguments, fds=fds)
+        if not isinstance(result, dict):
+            raise QemuError(f"QMP {command}: expected an object, got {type(result).__name__}")
+        return result
+
+    def execute_any(
+        self,
+        command: str,
+        arguments: Mapping[str, object] | None = None,
+        *,
+        fds: Sequence[int] = (),
+    ) -> Any:
+        """Like `execute`, for commands whose `return` is not an object (e.g. a list)."""
         request: dict[str, object] = {"execute": command, "id": self._next_id}
         if arguments is not None:
             request["arguments"] = dict(arguments)
@@ -84,10 +97,7 @@ class QmpClient:
         if "error" in reply:
             error = reply["error"]
             raise QmpError(command, str(error.get("class", "?")), str(error.get("desc", "?")))
-        result = reply.get("return")
-        if not isinstance(result, dict):
-            raise QemuError(f"QMP {command}: expected an object, got {type(result).__name__}")
-        return result
+        return reply.get("return")
 
     def close(self) -> None:
         """Close the connection; safe to call twice."""
