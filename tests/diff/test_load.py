@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import sample_path
-from vmdiff.diff import compare
+from vmdiff.cli import main
+from vmdiff.diff import CompareOptions, compare, compare_files
 from vmdiff.diff import load as pair_loader
 from vmdiff.model import Stream
 from vmdiff.report.diff_json import diff_to_json
@@ -17,8 +20,8 @@ from vmdiff.report.diff_json import diff_to_json
 def _compared(parallel_min_bytes: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     monkeypatch.setattr(pair_loader, "PARALLEL_MIN_BYTES", parallel_min_bytes)
     a, b = str(sample_path("pc-7.2")), str(sample_path("pc-7.2-running"))
-    with pair_loader.open_pair(a, b, index_pages=True) as (capture_a, capture_b):
-        return diff_to_json(compare(capture_a, capture_b))
+    with pair_loader.open_pair(a, b, index_pages=True) as pair:
+        return diff_to_json(compare(pair.a, pair.b))
 
 
 def test_open_pair_in_a_child_matches_decoding_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,3 +51,16 @@ def test_open_pair_decodes_b_itself_when_the_child_fails(
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setattr("pickle.dumps", broken)
     assert _compared(0, monkeypatch) == expected
+
+
+def test_compare_files_is_the_command_without_printing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(sample_path("pc-7.2-running").read_bytes()[:0x98000])
+    full = str(sample_path("pc-7.2"))
+    result = compare_files(full, str(cut), CompareOptions(ignore_volatile=True))
+    assert result.b.fault is not None and not result.complete
+    assert any("has no vmdesc of its own" in note for note in result.notes)
+    assert main([full, str(cut), "--ignore-volatile", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == diff_to_json(result)

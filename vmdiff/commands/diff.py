@@ -13,12 +13,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemai
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.commands.common import add_layout_argument, layout_from_args, report_fault
-from vmdiff.decode import Capture
-from vmdiff.decode.reader import decode_source
 from vmdiff.diff import CompareOptions, DiffResult, compare
-from vmdiff.diff.load import open_pair
-from vmdiff.errors import ExitStatus, InputError, LayoutError
-from vmdiff.layouts import StreamLayout, layout_from_json
+from vmdiff.diff.load import CapturePair, open_pair
+from vmdiff.errors import ExitStatus, InputError
+from vmdiff.layouts import StreamLayout
 from vmdiff.model import Stream
 from vmdiff.report.diff_json import diff_to_json
 from vmdiff.report.diff_markdown import diff_to_markdown
@@ -82,16 +80,12 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
         sections=tuple(args.section),
     )
     layout = layout_from_args(args)
-    with _decoded_pair(args.a, args.b, io, layout, options.ram) as (capture_a, capture_b):
-        for stream in (capture_a.stream, capture_b.stream):
+    with _decoded_pair(args.a, args.b, io, layout, options.ram) as pair:
+        for stream in (pair.a.stream, pair.b.stream):
             _require_stream(stream)
             report_fault(stream, io)
-        notes: list[str] = []
-        if layout is None:
-            capture_a = _borrow_layout(capture_a, capture_b, options.ram, notes)
-            capture_b = _borrow_layout(capture_b, capture_a, options.ram, notes)
-        result = compare(capture_a, capture_b, options)
-        result.notes[:0] = notes
+        result = compare(pair.a, pair.b, options)
+        result.notes[:0] = pair.notes
         _render(result, args, io)
     return ExitStatus.DIFFERENT if result else ExitStatus.OK
 
@@ -99,7 +93,7 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
 @contextmanager
 def _decoded_pair(
     path_a: str, path_b: str, io: ConsoleIO, layout: StreamLayout | None, index_pages: bool
-) -> Iterator[tuple[Capture, Capture]]:
+) -> Iterator[CapturePair]:
     """Both captures, with a progress bar on stderr while a big A decodes on a terminal."""
     bar: Progress | None = None
     progress = None
@@ -132,23 +126,6 @@ def _require_stream(stream: Stream) -> None:
     """A file with nothing decodable is trouble (exit 2), not a stream with no sections."""
     if stream.version is None and stream.fault is not None:
         raise InputError(f"{stream.path}: not a QEMU migration stream: {stream.fault.message}")
-
-
-def _borrow_layout(
-    capture: Capture, other: Capture, index_pages: bool, notes: list[str]
-) -> Capture:
-    """A capture without a vmdesc (cut short, say) decoded again with the other's vmdesc."""
-    own, theirs = capture.stream.vmdesc, other.stream.vmdesc
-    if (own is not None and own.json is not None) or theirs is None or theirs.json is None:
-        return capture
-    source = f"the vmdesc of {other.stream.path}"
-    try:
-        layout = layout_from_json(theirs.json, source)
-    except LayoutError:
-        return capture
-    stream = decode_source(capture.source, layout=layout, index_pages=index_pages)
-    notes.append(f"{stream.path} has no vmdesc of its own: decoded with {source}")
-    return Capture(capture.source, stream)
 
 
 def _render(result: DiffResult, args: argparse.Namespace, io: ConsoleIO) -> None:

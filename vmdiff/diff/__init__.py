@@ -14,10 +14,12 @@ from vmdiff.diff.difference import (
     StreamInfo,
     Summary,
 )
+from vmdiff.diff.load import CapturePair, compare_files, open_pair
 from vmdiff.diff.volatile import VOLATILE_PATHS
 
 __all__ = [
     "VOLATILE_PATHS",
+    "CapturePair",
     "Category",
     "ChangeKind",
     "CompareOptions",
@@ -28,4 +30,6 @@ __all__ = [
     "StreamInfo",
     "Summary",
     "compare",
+    "compare_files",
+    "open_pair",
 ]

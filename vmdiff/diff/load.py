@@ -14,16 +14,30 @@ import pickle
 import signal
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 from vmdiff.decode import Capture
 from vmdiff.decode.reader import Progress, decode_source
 from vmdiff.decode.source import Source, open_source
-from vmdiff.layouts import StreamLayout
+from vmdiff.diff.compare import compare
+from vmdiff.diff.difference import DiffResult
+from vmdiff.diff.options import CompareOptions
+from vmdiff.errors import LayoutError
+from vmdiff.layouts import StreamLayout, layout_from_json
 from vmdiff.model import Stream
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Below this combined size a child costs more than it saves."""
+
+
+@dataclass(slots=True)
+class CapturePair:
+    """The two decoded captures of a comparison, and what decoding them had to work around."""
+
+    a: Capture
+    b: Capture
+    notes: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -34,23 +48,62 @@ def open_pair(
     layout: StreamLayout | None = None,
     index_pages: bool = False,
     progress: Progress | None = None,
-) -> Iterator[tuple[Capture, Capture]]:
-    """Both captures decoded and mapped; ``progress`` follows A's decoding."""
+) -> Iterator[CapturePair]:
+    """Both captures decoded and mapped; ``progress`` follows A's decoding.
+
+    Without ``layout``, a capture that has no vmdesc of its own (one cut short, say) is
+    decoded again with the other capture's vmdesc, and ``notes`` says so.
+    """
     with ExitStack() as stack:
         source_a = open_source(path_a)
         stack.callback(source_a.close)
         source_b = open_source(path_b)
         stack.callback(source_b.close)
-        child = (
-            _start_child(source_b, layout, index_pages) if _parallel(source_a, source_b) else None
-        )
+        child = None
+        if _parallel(source_a, source_b):
+            child = _start_child(source_b, layout, index_pages)
         stream_a = decode_source(
             source_a, layout=layout, index_pages=index_pages, progress=progress
         )
         stream_b = _finish_child(*child) if child is not None else None
         if stream_b is None:
             stream_b = decode_source(source_b, layout=layout, index_pages=index_pages)
-        yield Capture(source_a, stream_a), Capture(source_b, stream_b)
+        pair = CapturePair(Capture(source_a, stream_a), Capture(source_b, stream_b))
+        if layout is None:
+            pair.a = _borrow_layout(pair.a, pair.b, index_pages, pair.notes)
+            pair.b = _borrow_layout(pair.b, pair.a, index_pages, pair.notes)
+        yield pair
+
+
+def compare_files(
+    path_a: str,
+    path_b: str,
+    options: CompareOptions | None = None,
+    *,
+    layout: StreamLayout | None = None,
+) -> DiffResult:
+    """Decode two captures and compare them: ``vmdiff A B`` without the printing."""
+    options = options or CompareOptions()
+    with open_pair(path_a, path_b, layout=layout, index_pages=options.ram) as pair:
+        result = compare(pair.a, pair.b, options)
+    result.notes[:0] = pair.notes
+    return result
+
+
+def _borrow_layout(
+    capture: Capture, other: Capture, index_pages: bool, notes: list[str]
+) -> Capture:
+    own, theirs = capture.stream.vmdesc, other.stream.vmdesc
+    if (own is not None and own.json is not None) or theirs is None or theirs.json is None:
+        return capture
+    source = f"the vmdesc of {other.stream.path}"
+    try:
+        layout = layout_from_json(theirs.json, source)
+    except LayoutError:
+        return capture
+    stream = decode_source(capture.source, layout=layout, index_pages=index_pages)
+    notes.append(f"{stream.path} has no vmdesc of its own: decoded with {source}")
+    return Capture(capture.source, stream)
 
 
 def _parallel(a: Source, b: Source) -> bool:
@@ -100,4 +153,4 @@ def _finish_child(
     return stream if isinstance(stream, Stream) else None
 
 
-__all__ = ["PARALLEL_MIN_BYTES", "open_pair"]
+__all__ = ["PARALLEL_MIN_BYTES", "CapturePair", "compare_files", "open_pair"]

@@ -1,7 +1,8 @@
 """What --ignore-volatile drops: values that differ between any two captures of one setup.
 
 Decided from real pairs of captures of the same command line, taken seconds apart, with QEMU
-7.2 and 10.0 (i440fx and q35; paused, running under TCG, running under KVM). Every entry is
+7.2 and 10.0 (i440fx and q35; paused, running under TCG, running under KVM), and from the
+libvirt samples (one running guest saved several ways). Every entry is
 a clock, a time stamp or a timer deadline; none is guest-visible configuration or device
 state. Running guests also differ in CPU registers and RAM pages: that is real state, and
 stays in the comparison. README.md ("Comparing two captures") lists the same entries.
@@ -39,6 +40,7 @@ VOLATILE: tuple[Volatile, ...] = (
     Volatile("apic[*]/initial_count_load_time", "APIC timer load time stamp (KVM)"),
     Volatile("cpu[*]/env.tsc", "time stamp counter (KVM)"),
     Volatile("kvmclock[*]/clock", "kvmclock system time (KVM)"),
+    Volatile("cpu[*]/cpu/msr_smi_count/env.msr_smi_count", "SMIs taken so far (running guest)"),
 )
 
 VOLATILE_PATHS: tuple[str, ...] = tuple(v.pattern for v in VOLATILE if not v.byte_offsets)
