@@ -25,7 +25,7 @@ def _compared(parallel_min_bytes: int, monkeypatch: pytest.MonkeyPatch) -> dict[
 
 
 def test_open_pair_in_a_child_matches_decoding_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(pair_loader, "_idle_cores", lambda: 2.0)
     sequential = _compared(1 << 62, monkeypatch)
     children: list[object] = []
     real = pair_loader._finish_child
@@ -48,7 +48,7 @@ def test_open_pair_decodes_b_itself_when_the_child_fails(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise pickle.PicklingError("no")
 
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(pair_loader, "_idle_cores", lambda: 2.0)
     monkeypatch.setattr("pickle.dumps", broken)
     assert _compared(0, monkeypatch) == expected
 

@@ -109,9 +109,16 @@ def _borrow_layout(
 def _parallel(a: Source, b: Source) -> bool:
     return (
         a.size + b.size >= PARALLEL_MIN_BYTES
-        and (os.cpu_count() or 1) > 1
+        and _idle_cores() >= 1.5
         and "fork" in multiprocessing.get_all_start_methods()
     )
+
+
+def _idle_cores() -> float:
+    # Both decoders need a core of their own: on a busy machine the second one only competes
+    # with the first, and the pair takes longer than decoding one after the other.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) - os.getloadavg()[0]
 
 
 def _start_child(
