@@ -90,3 +90,40 @@ def test_report_never_contains_guest_pages(capsys: pytest.CaptureFixture[str]) -
 def test_no_capture_and_no_log_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["triage"]) == 2
     assert "give a capture" in capsys.readouterr().err
+
+
+def test_destination_verdicts_name_the_failure_without_a_log(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out = _triage(
+        capsys, str(SAMPLES / "pc-7.2-usb.bin"), "--dest", str(SAMPLES / "pc-7.2.bin"), "--json"
+    )
+    report = json.loads(out)
+    assert status == 3
+    assert report["first_failure"]["path"] == "0000:00:02.0/xhci[0]"
+    assert report["verdicts"]["outcome"] == "fail"
+    assert "give the destination the same device" in report["fixes"][0]
+    assert report["values"] == []
+
+
+def test_field_values_only_with_include_values(capsys: pytest.CaptureFixture[str]) -> None:
+    args = [str(SAMPLES / "pc-7.2-usb.bin"), "--dest", str(SAMPLES / "pc-7.2.bin")]
+    _, plain = _triage(capsys, *args)
+    _, with_values = _triage(capsys, *args, "--include-values")
+    assert "Field values" not in plain
+    assert "## Field values of the failing section" in with_values
+    assert "`0000:00:02.0/xhci[0]/" in with_values
+
+
+def test_many_captures_give_one_json_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    captures = [str(SAMPLES / f"{name}.bin") for name in ("pc-7.2-again", "pc-7.2-e1000")]
+    status = main(
+        ["triage", *captures, "--dest", str(SAMPLES / "pc-7.2.bin"), "--json-lines", "--jobs", "2"]
+    )
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["capture"] for line in lines] == captures
+    assert [line["failed"] for line in lines] == [False, True]
+    assert lines[1]["first_failure"]["path"] == "ram/0000:00:02.0/e1000.rom"
+    assert status == 3
+    assert "2 captures" in captured.err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vmdiff.report.verdict_json import verdict_to_json
 from vmdiff.triage.report import Finding, TriageReport
 
 TRIAGE_FORMAT = "vmdiff.triage/1"
@@ -32,6 +33,17 @@ def triage_to_json(report: TriageReport) -> dict[str, Any]:
         "first_failure": _finding(report.first_failure) if report.first_failure else None,
         "fixes": report.fixes,
         "log_findings": [_finding(f) for f in report.findings],
+        "verdicts": None
+        if report.verdicts is None
+        else {
+            "destination": report.verdicts.destination,
+            "outcome": report.verdicts.outcome.value,
+            "headline": report.verdicts.headline,
+            "not_accepted": [
+                verdict_to_json(v) for v in report.verdicts.verdicts if v.kind.value != "accept"
+            ],
+        },
+        "values": [{"path": p, "value": v} for p, v in report.values],
         "notes": report.notes,
     }
 

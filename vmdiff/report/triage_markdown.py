@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vmdiff.report.values import format_size
+from vmdiff.report.verdict_markdown import check_to_markdown
 from vmdiff.triage.report import Finding, TriageReport
 
 
@@ -16,7 +17,8 @@ def render_triage_markdown(report: TriageReport) -> str:
     lines.append("From " + " and ".join(s for s in subject if s) + ".")
     lines.append("")
     if report.first_failure is not None:
-        lines += ["## Verdict", "", _headline(report.first_failure), ""]
+        happened = report.log is not None
+        lines += ["## Verdict", "", _headline(report.first_failure, happened), ""]
         if report.fixes:
             lines += ["**What would fix it:**", ""]
             lines += [f"- {fix}" for fix in report.fixes]
@@ -36,6 +38,14 @@ def render_triage_markdown(report: TriageReport) -> str:
         lines.append("")
     if report.fault:
         lines += [f"**The capture itself is damaged:** {report.fault}", ""]
+    if report.verdicts is not None:
+        lines += ["## Verdicts for the destination", ""]
+        lines += check_to_markdown(report.verdicts, brief=True).replace("## ", "### ").splitlines()
+        lines.append("")
+    if report.values:
+        lines += ["## Field values of the failing section", "", "| field | value |", "|---|---|"]
+        lines += [f"| `{path}` | `{value}` |" for path, value in report.values]
+        lines.append("")
     if report.findings:
         lines += [
             "## Destination log",
@@ -50,11 +60,12 @@ def render_triage_markdown(report: TriageReport) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _headline(finding: Finding) -> str:
+def _headline(finding: Finding, happened: bool) -> str:
     where = ""
     if finding.location is not None:
         where = f" at `{finding.location.path}` (offset {finding.location.offset:#x})"
-    text = f"The migration failed{where}: {finding.cause}."
+    verb = "failed" if happened else "would fail"
+    text = f"The migration {verb}{where}: {finding.cause}."
     if finding.candidates:
         names = ", ".join(f"`{c}`" for c in finding.candidates)
         text += f" The device sent these subsections, one of which the destination lacks: {names}."

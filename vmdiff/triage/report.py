@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vmdiff.model import Stream
+from vmdiff.compat import CheckResult, Verdict, VerdictKind
+from vmdiff.model import Field, Stream
+from vmdiff.report.values import format_value
 from vmdiff.triage.locate import Location, likely_cause, locate
 from vmdiff.triage.logparse import (
     Family,
@@ -16,6 +18,7 @@ from vmdiff.triage.logparse import (
 )
 from vmdiff.triage.source_facts import SourceFacts, describe_source
 
+_SUBSECTION_PATH = re.compile(r"^.*?\[\d+\]/(?P<name>.+)$")
 _MACHINE = re.compile(r"^(?P<family>.+)-(?P<major>\d+)\.(?P<minor>\d+)$")
 
 
@@ -40,6 +43,9 @@ class TriageReport:
     findings: list[Finding]
     first_failure: Finding | None
     fixes: list[str]
+    verdicts: CheckResult | None = None
+    values: list[tuple[str, str]] = field(default_factory=list)
+    """(path, value) of the failing section's fields; only with include_values."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -50,12 +56,24 @@ def build_report(
     capture: str | None = None,
     log_name: str | None = None,
     ram_start_body: bytes | None = None,
+    verdicts: CheckResult | None = None,
+    include_values: bool = False,
 ) -> TriageReport:
-    """Explain a failed migration from a capture, a destination log, or both."""
+    """Explain a failed migration from a capture, a destination log, verdicts, or all three.
+
+    With a log, its first error is the failure (it happened); without one, the verdicts'
+    first rejection is (it would happen).
+    """
     events = parse_log(log_text) if log_text else []
     findings = [_finding(e, stream, ram_start_body) for e in events]
     cause = root_cause(events)
     first = next((f for f in findings if f.event is cause), None)
+    fix_events = events
+    if first is None and verdicts is not None and verdicts.first_failure is not None:
+        first, fix_events = _predicted_finding(verdicts.first_failure, stream, ram_start_body)
+    fixes = _fixes(first, fix_events, stream)
+    if verdicts is not None:
+        fixes += _verdict_fixes(verdicts)
     notes: list[str] = []
     if log_text is not None and not events:
         notes.append("no QEMU migration error was recognised in the log")
@@ -68,9 +86,70 @@ def build_report(
         fault=stream.fault.message if stream and stream.fault else None,
         findings=findings,
         first_failure=first,
-        fixes=_fixes(first, events, stream),
+        fixes=fixes,
+        verdicts=verdicts,
+        values=_values(stream, first) if include_values else [],
         notes=notes,
     )
+
+
+def _predicted_finding(
+    verdict: Verdict, stream: Stream | None, ram_start_body: bytes | None
+) -> tuple[Finding | None, list[LogEvent]]:
+    """The verdicts' first rejection, read back through the log patterns it would print."""
+    events = parse_log("\n".join(verdict.qemu_messages))
+    cause = root_cause(events)
+    if cause is None:
+        return None, []
+    finding = _finding(cause, stream, ram_start_body)
+    finding.cause = verdict.reason
+    if finding.location is None or finding.location.path != verdict.path:
+        finding.location = Location(verdict.path, verdict.offset or 0)
+    finding.candidates = []
+    return finding, events
+
+
+def _verdict_fixes(verdicts: CheckResult) -> list[str]:
+    """What the verdicts add: the unknown subsection's name, and state that would be dropped."""
+    fixes = []
+    failure = verdicts.first_failure
+    named = _SUBSECTION_PATH.match(failure.path) if failure is not None else None
+    if failure is not None and failure.subject == "subsection" and named:
+        fixes.append(
+            f"the destination does not know the subsection {named['name']}: upgrade its QEMU, "
+            "or start the source with a machine type whose compat properties stop sending it"
+        )
+    for verdict in verdicts.verdicts:
+        if verdict.kind is VerdictKind.IGNORE and verdict.needs:
+            fixes.append(
+                f"{verdict.path} would be silently dropped: the destination needs {verdict.needs}"
+            )
+    return fixes
+
+
+def _values(stream: Stream | None, first: Finding | None) -> list[tuple[str, str]]:
+    """The failing section's field values, flattened (device state: only when asked)."""
+    if stream is None or first is None or first.location is None:
+        return []
+    path = first.location.path
+    section = next((s for s in stream.device_sections() if path.startswith(s.path)), None)
+    if section is None:
+        return []
+    out: list[tuple[str, str]] = []
+
+    def walk(fields: tuple[Field, ...]) -> None:
+        for f in fields:
+            if f.children:
+                walk(f.children)
+            else:
+                out.append((f.path, format_value(f.type_name, f.value)))
+            for sub in f.subsections:
+                walk(sub.fields)
+
+    walk(section.fields)
+    for sub in section.subsections:
+        walk(sub.fields)
+    return out
 
 
 def _finding(event: LogEvent, stream: Stream | None, ram_start_body: bytes | None) -> Finding:
