@@ -6,10 +6,12 @@ import io
 from pathlib import Path
 
 from rich.console import Console
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.conftest import sample_capture, sample_path
 from vmdiff.decode import open_capture
+from vmdiff.diff import CompareOptions
 from vmdiff.tui.app import VmdiffApp
 from vmdiff.tui.sources import Loaded
 
@@ -19,8 +21,7 @@ CUT_AT = 352000
 
 def loaded(name: str) -> Loaded:
     """A sample as model objects plus its mapped bytes (decoded once per session)."""
-    capture = sample_capture(name, index_pages=True)
-    return Loaded(capture.stream, capture.source.buf)
+    return Loaded.of(sample_capture(name, index_pages=True))
 
 
 def browse_app(name: str = "pc-7.2") -> VmdiffApp:
@@ -47,3 +48,17 @@ def static_text(widget: Static) -> str:
     console = Console(width=200, file=out, color_system=None, legacy_windows=False)
     console.print(widget.content)
     return out.getvalue()
+
+
+def compare_app(a: str, b: str, *, ignore_volatile: bool = True) -> VmdiffApp:
+    """The app comparing two samples (B also serves as the destination for verdicts)."""
+    options = CompareOptions(ignore_volatile=ignore_volatile)
+    return VmdiffApp(loaded(a), loaded(b), options=options)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait for decoding and analysis workers and the updates they post."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()

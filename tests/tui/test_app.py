@@ -85,7 +85,7 @@ async def test_clicking_a_byte_selects_its_node() -> None:
         await pilot.click(hex_view, offset=(x, 1))
         await pilot.pause()
         assert hex_view.cursor == 0x1A
-        assert _current_path(app) == "ram[0]/start"
+        assert _current_path(app) == "ram[0]"
 
 
 async def test_go_to_offset_dialog() -> None:

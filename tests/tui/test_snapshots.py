@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tests.tui.helpers import browse_app, truncated_loaded
+from tests.tui.helpers import browse_app, compare_app, settle, truncated_loaded
 from vmdiff.tui.app import VmdiffApp
 
 SnapCompare = Callable[..., bool]
@@ -62,3 +62,32 @@ def test_snapshot_search(snap_compare: SnapCompare) -> None:
 
 def test_snapshot_goto(snap_compare: SnapCompare) -> None:
     assert snap_compare(browse_app(), terminal_size=NARROW, press=["g", *"0x55ed7"])
+
+
+async def _settled(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+
+
+async def _open_changed_field(pilot: Pilot[None]) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, VmdiffApp)
+    node = app.browse.outlines["a"].find_path("cpu[0]/env.cr[0]")
+    assert node is not None
+    app.browse.go_to_node(node)
+    await pilot.pause()
+
+
+def test_snapshot_compare_with_verdicts(snap_compare: SnapCompare) -> None:
+    app = compare_app("pc-7.2-kvm", "pc-7.2")
+    assert snap_compare(app, terminal_size=WIDE, run_before=_settled)
+
+
+def test_snapshot_compare_changed_field_narrow(snap_compare: SnapCompare) -> None:
+    app = compare_app("pc-7.2-kvm", "pc-7.2")
+    assert snap_compare(app, terminal_size=NARROW, run_before=_open_changed_field)
+
+
+def test_snapshot_compare_differences_only(snap_compare: SnapCompare) -> None:
+    app = compare_app("pc-7.2", "pc-7.2-e1000")
+    assert snap_compare(app, terminal_size=WIDE, run_before=_settled, press=["f", "n", "n"])

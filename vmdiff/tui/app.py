@@ -9,6 +9,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from vmdiff.compat import DestinationProfile
+from vmdiff.diff import CompareOptions
 from vmdiff.tui.palette import PathProvider
 from vmdiff.tui.screens.browse import BrowseScreen
 from vmdiff.tui.sources import StreamSource
@@ -31,7 +33,10 @@ _TREE_COMMANDS = (
 
 
 class VmdiffApp(App[None]):
-    """Browse one capture, or compare two; built from files or from decoded streams."""
+    """Browse one capture, compare two, check one against a destination.
+
+    Built from files (decoded in a worker once the first screen is up) or from decoded streams.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "vmdiff"
@@ -42,11 +47,16 @@ class VmdiffApp(App[None]):
         Binding("f1", "help", "Help", tooltip="This list of keys"),
     ]
 
-    def __init__(self, first: StreamSource, second: StreamSource | None = None) -> None:
+    def __init__(
+        self,
+        first: StreamSource,
+        second: StreamSource | None = None,
+        *,
+        destination: DestinationProfile | None = None,
+        options: CompareOptions | None = None,
+    ) -> None:
         super().__init__()
-        self.first = first
-        self.second = second
-        self.browse = BrowseScreen(first, second)
+        self.browse = BrowseScreen(first, second, destination=destination, options=options)
 
     def get_default_screen(self) -> Screen[None]:
         """The main screen."""

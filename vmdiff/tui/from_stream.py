@@ -23,12 +23,14 @@ from vmdiff.model import (
     Stream,
     Subsection,
 )
+from vmdiff.report.container import container_lines
 from vmdiff.report.values import format_field, format_size
 from vmdiff.tui.outline import Counts, Outline, OutlineNode, Part
 
 SUMMARY_LIMIT = 16
 DETAIL_LIMIT = 64
 PAGES_PER_CHUNK = 256
+XML_LIMIT = 4000
 _NESTED_TYPES = ("struct", "tmp", "vstruct", "qtailq", "qlist")
 
 
@@ -45,17 +47,8 @@ def build_outline(stream: Stream, *, side: str = "a") -> Outline:
         summary=f"QEMU migration stream {version}, {format_size(stream.file_size)}",
         side=side,
     )
-    if stream.stream_offset:
-        root.add(
-            OutlineNode(
-                "container",
-                "container header",
-                "container",
-                span=Span(0, stream.stream_offset),
-                summary=f"{stream.stream_offset} bytes before the stream",
-                side=side,
-            )
-        )
+    if stream.container is not None or stream.stream_offset:
+        root.add(_container(stream, side))
     if stream.version is not None:
         start = stream.stream_offset
         header = Span(start, start + 8)
@@ -107,6 +100,59 @@ def build_outline(stream: Stream, *, side: str = "a") -> Outline:
             notes.add(OutlineNode("note", note, f"notes/{index}", value=note, side=side))
     counts.problems += sum(1 for n in root.walk() if n.kind == "section" and n.problem)
     return Outline(stream, root, counts)
+
+
+def _container(stream: Stream, side: str) -> OutlineNode:
+    """What wraps the stream: a libvirt save image header, or a compressor."""
+    lines = [line.plain.strip() for line in container_lines(stream)]
+    container = stream.container
+    span = Span(0, stream.stream_offset) if stream.stream_offset else None
+    if container is None or not lines:
+        return OutlineNode(
+            "container",
+            "container header",
+            "container",
+            span=span,
+            summary=f"{stream.stream_offset} bytes before the stream",
+            side=side,
+        )
+    kind = "libvirt save image" if container.kind == "libvirt" else f"{container.format} file"
+    node = OutlineNode(
+        "container",
+        kind,
+        "container",
+        span=span,
+        parts=(("header", span),) if span else (),
+        summary=lines[0].removeprefix("libvirt save image").strip(),
+        facts=tuple(_container_fact(line) for line in lines[1:]),
+        problem="incomplete: libvirt never finished writing this image"
+        if container.partial
+        else None,
+        side=side,
+    )
+    if container.domain_xml:
+        xml = container.domain_xml
+        shown = xml if len(xml) <= XML_LIMIT else xml[:XML_LIMIT] + "\n…"
+        node.add(
+            OutlineNode(
+                "config-item",
+                "domain XML",
+                "container/domain_xml",
+                summary=f"{len(xml)} characters",
+                value=shown,
+                facts=(("all of it", "vmdiff show --xml prints the whole document"),),
+                side=side,
+            )
+        )
+    return node
+
+
+def _container_fact(line: str) -> tuple[str, str]:
+    if line.startswith("domain "):
+        return "domain", line.removeprefix("domain ")
+    if line.startswith("!"):
+        return "warning", line.lstrip("! ")
+    return "note", line
 
 
 def _configuration(config: Configuration, side: str) -> OutlineNode:
@@ -210,7 +256,8 @@ def _section(section: Section, counts: Counts, side: str) -> OutlineNode:
     node = OutlineNode(
         "section",
         section.path if section.kind == "full" else f"{section.path} {section.kind.upper()}",
-        section.path if section.kind == "full" else f"{section.path}/{section.kind}",
+        # START carries the section's own path, as comparisons and verdicts name it.
+        section.path if section.kind in ("full", "start") else f"{section.path}/{section.kind}",
         span=section.span,
         parts=tuple(parts),
         summary=summary,
@@ -375,6 +422,7 @@ def _page_run(
         where,
         f"ram/{block.name}@{first * page_size:#x}",
         summary=f"{count} {kind} page{'s' if count != 1 else ''}",
+        block_range=Span(first * page_size, last * page_size),
         facts=(
             ("pages", f"{first}..{last - 1} ({count})"),
             ("block offsets", where),
@@ -384,7 +432,7 @@ def _page_run(
     )
     if kind in ("data", "record"):
         node._expand = lambda parent: [
-            _page(block, page_size, index, parent.side) for index in range(first, last)
+            page_node(block, page_size, index, parent.side) for index in range(first, last)
         ]
     return node
 
@@ -397,14 +445,17 @@ _KIND_TEXT = {
 }
 
 
-def _page(block: RamBlock, page_size: int, index: int, side: str) -> OutlineNode:
+def page_node(block: RamBlock, page_size: int, index: int, side: str = "a") -> OutlineNode:
+    """One page of a block (decoded with a page index): where its last content is."""
     assert block.page_offsets is not None
     kind, offset = page_index_entry(block.page_offsets[index])
     address = index * page_size
+    span: Span | None = None
+    parts: tuple[Part, ...] = ()
     if kind == "data":
         span = Span(offset, offset + page_size)
-        parts: tuple[Part, ...] = (("body", span),)
-    else:
+        parts = (("body", span),)
+    elif kind == "record":
         span = Span(offset, offset + 8)
         parts = (("header", span),)
     facts = [("page", str(index)), ("block offset", f"{address:#x}")]
@@ -416,8 +467,9 @@ def _page(block: RamBlock, page_size: int, index: int, side: str) -> OutlineNode
         f"ram/{block.name}@{address:#x}",
         span=span,
         parts=parts,
-        summary=f"{kind} @{offset:#x}",
+        summary=f"{kind} @{offset:#x}" if kind in ("data", "record") else kind,
         facts=tuple(facts),
+        block_range=Span(address, address + page_size),
         side=side,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from vmdiff.decode import Capture
+from vmdiff.tui.analysis import Analysis
 from vmdiff.tui.outline import Outline
 
 
@@ -30,6 +31,14 @@ class CaptureDecoded(Message):
         self.side = side
         self.capture = capture
         self.outline = outline
+
+
+class AnalysisReady(Message):
+    """The comparison and the verdicts are worked out."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        super().__init__()
+        self.analysis = analysis
 
 
 class CaptureFailed(Message):

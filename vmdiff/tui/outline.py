@@ -38,6 +38,9 @@ class OutlineNode:
     difference: str | None = None
     verdict: str | None = None
     verdict_facts: tuple[tuple[str, str], ...] = ()
+    comparison: tuple[tuple[str, str], ...] = ()
+    marked_below: int = 0
+    block_range: Span | None = None
     other: OutlineNode | None = field(default=None, repr=False)
     _children: list[OutlineNode] | None = field(default=None, repr=False)
     _expand: Callable[[OutlineNode], list[OutlineNode]] | None = field(default=None, repr=False)

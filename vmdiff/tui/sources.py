@@ -7,16 +7,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vmdiff.decode import Capture
 from vmdiff.layouts import StreamLayout
 from vmdiff.model import Buffer, Stream
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """A decoded Stream and the bytes its spans point into (tests build the app from these)."""
+    """A decoded Stream and the bytes its spans point into (tests build the app from these).
+
+    A comparison reads RAM pages through ``capture`` when it is given; with a bare stream it
+    compares RAM blocks by name and length only.
+    """
 
     stream: Stream
     buf: Buffer
+    capture: Capture | None = None
+
+    @classmethod
+    def of(cls, capture: Capture) -> Loaded:
+        """A capture that is already open (the caller keeps it open while the app runs)."""
+        return cls(capture.stream, capture.source.buf, capture)
 
     @property
     def name(self) -> str:

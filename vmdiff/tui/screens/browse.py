@@ -15,15 +15,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Tree
 from textual.worker import get_current_worker
 
+from vmdiff.compat import DestinationProfile
 from vmdiff.decode import Capture
+from vmdiff.diff import CompareOptions
 from vmdiff.errors import VmdiffError
-from vmdiff.model import Buffer
+from vmdiff.model import Buffer, Stream
 from vmdiff.report.values import format_size
+from vmdiff.tui.analysis import Analysis, analyse, analysis_markdown, analysis_status, apply
 from vmdiff.tui.export import export_file_name, export_markdown
 from vmdiff.tui.from_stream import build_outline
 from vmdiff.tui.loader import Callbacks, Cancelled, load
 from vmdiff.tui.marks import FILTERS, Marks
-from vmdiff.tui.messages import CaptureDecoded, CaptureFailed, DecodeProgress
+from vmdiff.tui.messages import AnalysisReady, CaptureDecoded, CaptureFailed, DecodeProgress
 from vmdiff.tui.outline import Outline, OutlineNode
 from vmdiff.tui.screens.export import ExportScreen
 from vmdiff.tui.screens.goto import GotoScreen
@@ -46,27 +49,43 @@ class BrowseScreen(Screen[None]):
         Binding("g", "goto", "Offset", tooltip="Go to an offset (hex or decimal)"),
         Binding("n", "next_mark", "Next", tooltip="Next problem or difference"),
         Binding(
-            "N", "previous_mark", "Prev", key_display="N", tooltip="Previous problem or difference"
+            "N",
+            "previous_mark",
+            "Prev",
+            key_display="N",
+            show=False,
+            tooltip="Previous problem or difference",
         ),
         Binding("f", "cycle_filter", "Filter", tooltip="Show all / only differences / problems"),
         Binding("e", "export", "Export", tooltip="Export the node and below as Markdown"),
-        Binding("x", "swap_side", "A/B bytes", tooltip="Show the other stream's bytes"),
+        Binding("x", "swap_side", "A/B", tooltip="Show the other stream's bytes"),
     ]
 
-    def __init__(self, first: StreamSource, second: StreamSource | None = None) -> None:
+    def __init__(
+        self,
+        first: StreamSource,
+        second: StreamSource | None = None,
+        *,
+        destination: DestinationProfile | None = None,
+        options: CompareOptions | None = None,
+    ) -> None:
         super().__init__()
         self.sources: dict[str, StreamSource] = {"a": first}
         if second is not None:
             self.sources["b"] = second
+        self.destination = destination
+        self.options = options
+        self.analysis: Analysis | None = None
         self.outlines: dict[str, Outline] = {}
         self.buffers: dict[str, tuple[Buffer, int]] = {}
+        self.decoded: dict[str, Capture | Stream] = {}
         self.failures: dict[str, str] = {}
         self.captures: list[Capture] = []
         self.marks: Marks | None = None
         self.filter_mode = "all"
         self.hex_side = "a"
         self.last_query = ""
-        self._hex_origin: OutlineNode | None = None
+        self._hex_origin: tuple[OutlineNode, OutlineNode] | None = None
 
     @property
     def comparing(self) -> bool:
@@ -114,6 +133,7 @@ class BrowseScreen(Screen[None]):
         for side, source in self.sources.items():
             if isinstance(source, Loaded):
                 outline = build_outline(source.stream, side=side)
+                self.decoded[side] = source.capture or source.stream
                 self._accept(side, source.buf, source.stream.file_size, outline)
             else:
                 self._decode(side, source)
@@ -154,15 +174,26 @@ class BrowseScreen(Screen[None]):
     def on_capture_decoded(self, message: CaptureDecoded) -> None:
         """Keep the capture open for the hex pane and show its tree."""
         self.captures.append(message.capture)
+        self.decoded[message.side] = message.capture
         source = message.capture.source
         self._accept(message.side, source.buf, source.size, message.outline)
 
     def on_capture_failed(self, message: CaptureFailed) -> None:
         """Say why the file could not be opened."""
         self.failures[message.side] = message.message
+        if message.side == "analysis":
+            self.status.finished()
+            self.notify(message.message, title="cannot compare or check", severity="error")
+            return
+        self.notify(message.message, title="cannot open", severity="error", timeout=10)
+        if message.side == "b":
+            # Browse A alone rather than nothing at all.
+            del self.sources["b"]
+            if "a" in self.outlines:
+                self._ready()
+            return
         self.status.finished()
         self.status.say(Text(f"✗ {message.message}", "bold red"))
-        self.notify(message.message, title="cannot open", severity="error", timeout=10)
 
     def _accept(self, side: str, buf: Buffer, size: int, outline: Outline) -> None:
         self.outlines[side] = outline
@@ -183,7 +214,41 @@ class BrowseScreen(Screen[None]):
         first = next((n for n in root.children if n.kind == "fault"), None) if fault else None
         target = first or (root.children[0] if root.children else root)
         # After the first layout, so the panes know their height when they scroll.
-        self.call_after_refresh(self.go_to_node, target)
+        self.call_after_refresh(self._first_selection, target)
+        if self.comparing or self.destination is not None:
+            self.status.progress(0, None)
+            self._analyse(self.decoded["a"], self.decoded.get("b"))
+
+    def _first_selection(self, node: OutlineNode) -> None:
+        if self.current is None or self.analysis is None:
+            self.go_to_node(node)
+
+    @work(thread=True, group="analysis")
+    def _analyse(self, a: Capture | Stream, b: Capture | Stream | None) -> None:
+        try:
+            analysis = analyse(a, b, self.destination, self.options)
+        except VmdiffError as err:
+            self.post_message(CaptureFailed("analysis", str(err)))
+            return
+        self.post_message(AnalysisReady(analysis))
+
+    def on_analysis_ready(self, message: AnalysisReady) -> None:
+        """Mark the tree with differences and verdicts, and go to the first rejection."""
+        self.status.finished()
+        self.analysis = message.analysis
+        current = self.current
+        apply(message.analysis, self.outlines["a"], self.outlines.get("b"))
+        root = self.outlines["a"].root
+        self.marks = Marks(root)
+        self.section_tree.load(root, self._keep())
+        self._update_status()
+        failure = message.analysis.check.first_failure if message.analysis.check else None
+        target = None
+        if failure is not None:
+            target = next((n for n in self.marks.marked if n.verdict == "reject"), None)
+        target = target or current
+        if target is not None:
+            self.call_after_refresh(self.go_to_node, target)
 
     def _update_status(self) -> None:
         lines = [
@@ -191,11 +256,17 @@ class BrowseScreen(Screen[None]):
             for s in self.sources
             if s in self.outlines
         ]
+        if self.analysis is not None:
+            lines.extend(analysis_status(self.analysis))
+        elif self.comparing or self.destination is not None:
+            what = "comparing" if self.comparing else "checking against the destination"
+            lines.append(Text(f"{what}…", "italic"))
+        if self.filter_mode != "all" and lines:
+            count = self.marks.count(self.filter_mode) if self.marks is not None else 0
+            lines[0] = Text.assemble((f"{self.filter_mode} only ({count}) ", "reverse"), lines[0])
         text = Text("\n").join(lines)
         text.no_wrap = True
         text.overflow = "ellipsis"
-        if self.filter_mode != "all":
-            text.append(f"  [filter: {self.filter_mode}]", "bold magenta")
         self.status.say(text)
 
     # -- linking tree, hex and details ----------------------------------------------------
@@ -212,12 +283,16 @@ class BrowseScreen(Screen[None]):
         if node is None:
             return
         self.details.show(node)
-        from_hex = node is self._hex_origin
+        origin = self._hex_origin
         self._hex_origin = None
-        self._show_bytes(node, move=not from_hex)
+        if origin is not None and origin[0] is node:
+            # The hex cursor chose this node: shade the bytes under it, stay where it is.
+            self._show_bytes(origin[1], move=False)
+        else:
+            self._show_bytes(node, move=True)
 
     def _show_bytes(self, node: OutlineNode, *, move: bool) -> None:
-        if node.side != self.hex_side and node.side in self.buffers:
+        if node.span is not None and node.side != self.hex_side and node.side in self.buffers:
             self._switch_hex(node.side)
         parts = node.parts
         if not parts and node.span is not None and node.span.size:
@@ -240,14 +315,24 @@ class BrowseScreen(Screen[None]):
         node = outline.node_at(message.offset) or outline.root
         shown = self._shown_node(node)
         if shown is self.current:
+            self._show_bytes(node, move=False)
             return
-        self._hex_origin = shown
+        self._hex_origin = (shown, node)
         if not self.section_tree.reveal(shown):
             self._hex_origin = None
 
     def _shown_node(self, node: OutlineNode) -> OutlineNode:
-        """The tree node standing for ``node``, which may be its counterpart in a comparison."""
-        return node
+        """The tree line standing for ``node``: itself, or its counterpart in A's tree."""
+        root = self.outlines["a"].root
+        current: OutlineNode | None = node
+        while current is not None:
+            chain = current.ancestors()
+            if current is root or (chain and chain[0] is root):
+                return current
+            if current.other is not None and current.other.side == "a":
+                return current.other
+            current = current.parent
+        return root
 
     def go_to_node(self, node: OutlineNode) -> None:
         """Put the tree cursor on ``node``, dropping the filter if it hides the node."""
@@ -308,9 +393,6 @@ class BrowseScreen(Screen[None]):
         """Show everything, only differences, or only problems."""
         modes = [m for m in FILTERS if m != "differences" or self.comparing]
         self._set_filter(modes[(modes.index(self.filter_mode) + 1) % len(modes)])
-        if self.marks is not None and self.filter_mode != "all":
-            count = self.marks.count(self.filter_mode)
-            self.notify(f"Showing {self.filter_mode} only ({count}).", timeout=3)
 
     def _set_filter(self, mode: str) -> None:
         self.filter_mode = mode
@@ -321,17 +403,21 @@ class BrowseScreen(Screen[None]):
         return self.marks.keep(self.filter_mode) if self.marks is not None else None
 
     def action_export(self) -> None:
-        """Write the node under the cursor and everything below it as Markdown."""
+        """Write Markdown: the reports for the whole stream, else the node and everything below."""
         node = self.current
         if node is None or "a" not in self.outlines:
             return
         outline = self.outlines[node.side] if node.side in self.outlines else self.outlines["a"]
+        whole = node is self.outlines["a"].root and self.analysis is not None
 
         def chosen(file_name: str | None) -> None:
             if file_name is None:
                 return
-            outlines = [self.outlines[s] for s in self.sources if s in self.outlines]
-            text = export_markdown(node, outlines, self._keep())
+            if whole and self.analysis is not None:
+                text = analysis_markdown(self.analysis)
+            else:
+                outlines = [self.outlines[s] for s in self.sources if s in self.outlines]
+                text = export_markdown(node, outlines, self._keep())
             try:
                 Path(file_name).write_text(text, encoding="utf-8")
             except OSError as err:
@@ -339,7 +425,7 @@ class BrowseScreen(Screen[None]):
                 return
             self.notify(f"Wrote {os.path.abspath(file_name)}", timeout=5)
 
-        what = node.path or "the whole stream"
+        what = node.path or ("the reports" if whole else "the whole stream")
         self.app.push_screen(ExportScreen(what, export_file_name(node, outline)), chosen)
 
     def action_swap_side(self) -> None:

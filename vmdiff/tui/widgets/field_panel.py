@@ -12,14 +12,6 @@ from textual.widgets import Static
 from vmdiff.tui.outline import OutlineNode
 from vmdiff.tui.widgets.section_tree import DIFFERENCE_MARKS, VERDICT_MARKS
 
-_DIFFERENCE_TEXT = {
-    "only_in_a": "only in A",
-    "only_in_b": "only in B",
-    "changed": "value differs",
-    "version_changed": "version differs",
-    "size_changed": "size differs",
-}
-
 
 def plural(count: int, noun: str) -> str:
     """``1 byte``, ``2 bytes``."""
@@ -37,6 +29,18 @@ def node_details(node: OutlineNode) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("path", node.path or "(the whole file)")
+    # What a triager looks for first: why the destination fails, and what differs.
+    if node.problem is not None:
+        table.add_row(Text("problem", "bold red"), Text(node.problem, "red"))
+    for key, value in node.verdict_facts:
+        if key == "verdict":
+            kind = value.split()[0]
+            mark, style = VERDICT_MARKS.get(kind, ("", ""))
+            table.add_row(Text("verdict", "bold"), Text(f"{mark} {value}".strip(), style))
+        else:
+            table.add_row(key, value)
+    if node.comparison or node.other is not None or node.side == "b":
+        _add_comparison(table, node)
     table.add_row("kind", node.kind)
     if node.span is not None:
         table.add_row("offset", format_offset(node.span.start))
@@ -45,10 +49,10 @@ def node_details(node: OutlineNode) -> Table:
         table.add_row("type", node.type_name)
     if node.version is not None:
         table.add_row("version", str(node.version))
-    if node.difference is not None or node.other is not None:
-        _add_comparison(table, node)
-    elif node.value is not None:
-        table.add_row("value", node.value)
+    if node.value is not None:
+        table.add_row(
+            "value" if node.other is None else f"value in {node.side.upper()}", node.value
+        )
     elif node.summary and node.kind not in ("field", "section", "subsection", "fault"):
         table.add_row("summary", node.summary)
     for kind, span in node.parts:
@@ -56,37 +60,30 @@ def node_details(node: OutlineNode) -> Table:
             table.add_row(kind, f"{span.start:#x}..{span.end:#x} ({plural(span.size, 'byte')})")
     for key, value in node.facts:
         table.add_row(key, value)
-    if node.verdict is not None:
-        mark, style = VERDICT_MARKS.get(node.verdict, ("", ""))
-        table.add_row("verdict", Text(f"{mark} {node.verdict}".strip(), style))
-        for key, value in node.verdict_facts:
-            table.add_row(key, value)
-    if node.problem is not None:
-        table.add_row(Text("problem", "bold red"), Text(node.problem, "red"))
     return table
 
 
 def _add_comparison(table: Table, node: OutlineNode) -> None:
-    if node.difference is not None:
-        mark, style = DIFFERENCE_MARKS.get(node.difference, ("", ""))
-        text = _DIFFERENCE_TEXT.get(node.difference, node.difference)
-        table.add_row("difference", Text(f"{mark} {text}".strip(), style))
-    a_node, b_node = (node, node.other) if node.side == "a" else (node.other, node)
-    if a_node is not None:
-        table.add_row("A", _value_text(a_node))
-    if b_node is not None:
-        table.add_row("B", _value_text(b_node))
-    if node.other is not None and node.other.span is not None:
+    """The comparison's words for this node, A and B side by side, and where B has it."""
+    style = DIFFERENCE_MARKS.get(node.difference or "", ("", ""))[1]
+    if node.comparison:
+        for key, value in node.comparison:
+            if key == "difference":
+                table.add_row(Text("difference", "bold"), Text(value, style))
+            elif key in ("A", "B"):
+                table.add_row(Text(key, f"bold {'red' if key == 'A' else 'green'}"), value)
+            else:
+                table.add_row(key, value)
+    elif node.other is not None:
+        table.add_row("difference", Text("none: the same in A and B", "green"))
+    elif node.difference is None and node.side == "b":
+        table.add_row("difference", "inside a part only B has")
+    other = node.other
+    if other is not None and other.span is not None:
         label = "B offset" if node.side == "a" else "A offset"
-        table.add_row(label, format_offset(node.other.span.start))
-
-
-def _value_text(node: OutlineNode) -> str:
-    if node.value is not None:
-        return node.value
-    if node.version is not None:
-        return f"v{node.version}"
-    return node.summary or "present"
+        table.add_row(label, f"{format_offset(other.span.start)} (x shows its bytes)")
+    if node.side == "b" and node.span is not None:
+        table.add_row("bytes", "in B: the hex pane shows B's file")
 
 
 class FieldPanel(VerticalScroll):

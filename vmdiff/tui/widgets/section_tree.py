@@ -66,6 +66,8 @@ def node_label(node: OutlineNode) -> Text:
         mark, style = DIFFERENCE_MARKS[node.difference]
         text.append(mark + " ", style)
     text.append(node.name, _NAME_STYLES.get(node.kind, ""))
+    if node.marked_below:
+        text.append(f" ({node.marked_below} diff{'s' if node.marked_below > 1 else ''})", "yellow")
     if node.summary:
         if (node.kind == "field" and node.value is not None) or node.kind == "config-item":
             text.append(" = ")

@@ -39,7 +39,7 @@ class StatusBar(Horizontal):
     """What is open, and how far decoding has got."""
 
     DEFAULT_CSS = """
-    StatusBar { height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    StatusBar { height: auto; max-height: 4; background: $panel; padding: 0 1; }
     StatusBar > Label { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusBar > ProgressBar { width: auto; }
     StatusBar > ProgressBar.-done { display: none; }
