@@ -88,10 +88,11 @@ def parse(build: Callable[[], T], io: KaitaiStream, start: int, what: str) -> T:
         pos, size = int(io.pos()), int(io.size())
         # Short reads consume what there is; reads of 8 MiB and more are refused up front.
         offset = pos - err.bytes_available if pos == size else pos
+        needed = err.bytes_needed
         raise DecodeError(
             offset,
-            f"{what} ({err.bytes_needed} bytes)",
-            f"{err.bytes_available} bytes before the end of the data",
+            f"{what}: {needed} byte{'' if needed == 1 else 's'}",
+            f"only {err.bytes_available} before the end of the data",
         ) from None
     except KaitaiStructError as err:
         raise DecodeError(start, what, str(err)) from None

@@ -253,7 +253,7 @@ class RamDecoder:
                 partial(QemuMigration.RamBlock, announced, self.ignore_shared, self.mapped_ram, io),
                 io,
                 start,
-                "a RAM block (name, length)",
+                "a RAM block entry",
             )
             announced = raw.length_sum_after
             block = RamBlock(

@@ -8,9 +8,10 @@ and the page size and capabilities the RAM records depend on.
 from __future__ import annotations
 
 import json
+import mmap
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from kaitaistruct import KaitaiStream
@@ -22,6 +23,8 @@ from vmdiff.decode.source import QEVM_MAGIC, Source
 from vmdiff.errors import DecodeError, LayoutError
 from vmdiff.layouts import StreamLayout, layout_from_json
 from vmdiff.layouts.apply import BodyDecoder, LayoutMismatch
+from vmdiff.layouts.fit import Fitter
+from vmdiff.layouts.layout import VmsdLayout
 from vmdiff.model import (
     Buffer,
     Command,
@@ -47,9 +50,27 @@ _SECTION_KINDS = {0x01: "start", 0x02: "part", 0x03: "end", 0x04: "full"}
 _MAX_INLINE_RAW = 1 << 20
 _VMDESC_SEARCH = 64 << 20
 _BE32 = struct.Struct(">I")
+OWN_VMDESC = "the stream's vmdesc"
+"""The layout source of a stream decoded with its own vmdesc."""
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What a section's header says (PART and END: what their START said)."""
+
+    start: int
+    kind: str
+    section_id: int
+    idstr: str
+    instance_id: int
+    version_id: int
+
+    @property
+    def path(self) -> str:
+        return f"{self.idstr}[{self.instance_id}]"
 
 
 @dataclass(slots=True)
@@ -61,7 +82,7 @@ class _Reader:
     progress: Progress | None
     ram: RamDecoder | None = None
     ram_section_id: int | None = None
-    live_sections: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    live_sections: dict[int, _Header] = field(default_factory=dict)
     footers: bool | None = None
     found_vmdesc: Vmdesc | None = None
 
@@ -90,7 +111,7 @@ class _Reader:
             return pos
         io = mapped_stream(self.buf, pos, end)
         record = self._kaitai(
-            lambda: QemuMigration.ConfigurationRecord(io), io, pos, "configuration"
+            lambda: QemuMigration.ConfigurationRecord(io), io, pos, "the CONFIGURATION record"
         )
         capabilities: tuple[str, ...] | None = None
         uuid: bytes | None = None
@@ -167,9 +188,21 @@ class _Reader:
             self.stream.notes.append(f"{end - pos} bytes after EOF that are not a vmdesc: ignored")
             return
         io = mapped_stream(self.buf, pos, end)
-        record = self._kaitai(lambda: QemuMigration.VmdescRecord(io), io, pos, "vmdesc")
+        record = self._kaitai(lambda: QemuMigration.VmdescRecord(io), io, pos, "the vmdesc")
         vmdesc_end = int(io.pos())
-        self.found_vmdesc = _vmdesc_model(bytes(record.json), Span(pos, vmdesc_end))
+        json_start = pos + 5
+        try:
+            document = json.loads(bytes(record.json))
+        except json.JSONDecodeError as err:
+            self.stream.vmdesc = Vmdesc(Span(pos, vmdesc_end), None, f"not valid JSON: {err}")
+            raise DecodeError(json_start + err.pos, "the vmdesc's JSON", err.msg) from None
+        except (ValueError, RecursionError) as err:
+            self.stream.vmdesc = Vmdesc(Span(pos, vmdesc_end), None, f"not valid JSON: {err}")
+            raise DecodeError(json_start, "the vmdesc's JSON", str(err)) from None
+        if not isinstance(document, dict):
+            self.stream.vmdesc = Vmdesc(Span(pos, vmdesc_end), None, "not a JSON object")
+            raise DecodeError(json_start, "a JSON object (the vmdesc)", type(document).__name__)
+        self.found_vmdesc = Vmdesc(Span(pos, vmdesc_end), document)
         self.stream.vmdesc = self.found_vmdesc
         if vmdesc_end < end:
             self.stream.notes.append(f"{end - vmdesc_end} bytes after the vmdesc: ignored")
@@ -180,67 +213,49 @@ class _Reader:
         io = mapped_stream(self.buf, start + 1, end)
         if kind in ("start", "full"):
             header = self._kaitai(
-                lambda: QemuMigration.SectionStartHeader(io),
-                io,
-                start,
-                "a section header (id, idstr, instance, version)",
+                lambda: QemuMigration.SectionStartHeader(io), io, start, "a section header"
             )
-            section_id, idstr = header.section_id, header.idstr.text
-            instance_id, version_id = header.instance_id, header.version_id
+            head = _Header(
+                start,
+                kind,
+                header.section_id,
+                header.idstr.text,
+                header.instance_id,
+                header.version_id,
+            )
         else:
             part = self._kaitai(
                 lambda: QemuMigration.SectionPartHeader(io), io, start, "a section id"
             )
-            section_id = part.section_id
-            if section_id == self.ram_section_id:
-                idstr, instance_id, version_id = "ram", 0, 4
-            elif section_id in self.live_sections:
-                idstr, instance_id, version_id = self.live_sections[section_id]
+            if part.section_id == self.ram_section_id:
+                head = _Header(start, kind, part.section_id, "ram", 0, 4)
+            elif part.section_id in self.live_sections:
+                head = replace(self.live_sections[part.section_id], start=start, kind=kind)
             else:
-                raise DecodeError(start + 1, "the section_id of an earlier START", f"{section_id}")
+                raise DecodeError(
+                    start + 1, "the section_id of an earlier START", f"{part.section_id}"
+                )
         body_start = int(io.pos())
-        if idstr == "ram" and kind != "full":
+        if head.idstr == "ram" and kind != "full":
             if kind == "start":
-                self.ram_section_id = section_id
+                self.ram_section_id = head.section_id
             assert self.ram is not None
             body_end = self.ram.decode_body(body_start, end)
-            return self._finish(
-                start,
-                end,
-                kind,
-                section_id,
-                idstr,
-                instance_id,
-                version_id,
-                Span(body_start, body_end),
-            )
+            return self._finish(head, end, Span(body_start, body_end))
         if kind == "start":
-            self.live_sections[section_id] = (idstr, instance_id, version_id)
-        return self._device_section(
-            start, end, kind, section_id, idstr, instance_id, version_id, body_start
-        )
+            self.live_sections[head.section_id] = head
+        return self._device_section(head, end, body_start)
 
-    def _finish(
-        self,
-        start: int,
-        end: int,
-        kind: str,
-        section_id: int,
-        idstr: str,
-        instance_id: int,
-        version_id: int,
-        body: Span,
-        **extra: Any,
-    ) -> tuple[Section, int]:
-        footer = self._footer(body.end, end, section_id, idstr)
+    def _finish(self, head: _Header, end: int, body: Span, **extra: Any) -> tuple[Section, int]:
+        footer = self._footer(body.end, end, head.section_id, head.idstr)
         stop = footer.end if footer else body.end
         section = Section(
-            kind,
-            section_id,
-            idstr,
-            instance_id,
-            version_id,
-            Span(start, stop),
+            head.kind,
+            head.section_id,
+            head.idstr,
+            head.instance_id,
+            head.version_id,
+            Span(head.start, stop),
             body,
             footer,
             **extra,
@@ -267,56 +282,120 @@ class _Reader:
         )
         return Span(pos, pos + 5)
 
-    def _device_section(
-        self,
-        start: int,
-        end: int,
-        kind: str,
-        section_id: int,
-        idstr: str,
-        instance_id: int,
-        version_id: int,
-        body_start: int,
-    ) -> tuple[Section, int]:
-        path = f"{idstr}[{instance_id}]"
-        vmsd = self.layout.for_section(idstr, instance_id) if self.layout else None
+    def _device_section(self, head: _Header, end: int, body_start: int) -> tuple[Section, int]:
+        """A device body: decoded with its layout, fitted to its footer, or shown raw."""
+        layout = self.layout
+        vmsd = layout.for_section(head.idstr, head.instance_id) if layout else None
+        if head.kind != "full":
+            return self._raw_section(head, end, body_start, None)
+        if layout is None or vmsd is None:
+            missing = SectionProblem("no layout for this device: shown as raw bytes")
+            return self._raw_section(head, end, body_start, missing)
         problem: SectionProblem | None = None
-        if vmsd is not None and kind == "full":
-            assert self.layout is not None
-            decoder = BodyDecoder(self.buf, end, self.layout, self._subsection_header)
-            wire_version = None if self.layout.exact else version_id
+        if layout.exact:
+            decoded = self._decode_exact(head, end, body_start, layout, vmsd)
+            if isinstance(decoded, tuple):
+                return decoded
+            problem = decoded
+            if layout.source == OWN_VMDESC:
+                # The stream's own description is wrong: say so, do not paper over it.
+                return self._raw_section(head, end, body_start, problem, layout.source)
+        return self._fit(head, end, body_start, layout, vmsd, problem)
+
+    def _decode_exact(
+        self, head: _Header, end: int, body_start: int, layout: StreamLayout, vmsd: VmsdLayout
+    ) -> tuple[Section, int] | SectionProblem:
+        decoder = BodyDecoder(self.buf, end, layout, self._subsection_header)
+        try:
+            fields, subs, body_end = decoder.decode(vmsd, body_start, head.path)
+        except LayoutMismatch as mismatch:
+            return SectionProblem(
+                f"expected {mismatch.expected} (layout from {layout.source}), "
+                f"found {mismatch.found}",
+                actual_end=mismatch.offset,
+            )
+        if self._body_ends_at(body_end, end, head.section_id):
+            body = Span(body_start, body_end)
+            return self._finish(
+                head,
+                end,
+                body,
+                vmsd_name=vmsd.name,
+                fields=fields,
+                subsections=subs,
+                layout_source=layout.source,
+            )
+        if self._is_footer(body_end, end, None):
+            # The layout ends the body on a footer with another id: the footer is wrong.
+            (found,) = _BE32.unpack_from(self.buf, body_end + 1)
+            raise DecodeError(
+                body_end + 1,
+                f"the footer's section_id {head.section_id} ({head.idstr})",
+                f"{found}",
+            )
+        found = f"{self.buf[body_end]:#04x}" if body_end < end else "end of file"
+        return SectionProblem(
+            f"expected the footer of section {head.section_id} where the layout from "
+            f"{layout.source} ends the body, found {found}",
+            actual_end=body_end,
+        )
+
+    def _fit(
+        self,
+        head: _Header,
+        end: int,
+        body_start: int,
+        layout: StreamLayout,
+        vmsd: VmsdLayout,
+        problem: SectionProblem | None,
+    ) -> tuple[Section, int]:
+        """Decode with an approximate layout, if exactly one reading fits up to the footer."""
+        body_end = self._find_body_end(head, end, body_start)
+        fitter = Fitter(self.buf, layout)
+        candidates = [vmsd] + [v for v in layout.section_vmsds(vmsd.name) if v != vmsd]
+        results = [fitter.fit(c, head.version_id, body_start, body_end) for c in candidates]
+        fitting = [r for r in results if r.vmsd is not None]
+        result = fitting[0] if len(fitting) == 1 else results[0]
+        reason = result.reason
+        if len(fitting) > 1:
+            reason = f"{len(fitting)} vmsds called {vmsd.name!r} fit"
+        if result.vmsd is not None:
+            decoder = BodyDecoder(self.buf, body_end, layout, self._subsection_header)
             try:
-                fields, subs, body_end = decoder.decode(vmsd, body_start, path, wire_version)
+                fields, subs, decoded_end = decoder.decode(result.vmsd, body_start, head.path)
             except LayoutMismatch as mismatch:
-                problem = SectionProblem(
-                    f"layout from {self.layout.source} does not fit: {mismatch.message}",
-                    actual_end=mismatch.offset,
-                )
+                reason = f"at {mismatch.offset:#x}: {mismatch}"
             else:
-                if self._body_ends_at(body_end, end, section_id):
-                    return self._finish(
-                        start,
-                        end,
-                        kind,
-                        section_id,
-                        idstr,
-                        instance_id,
-                        version_id,
-                        Span(body_start, body_end),
-                        vmsd_name=vmsd.name,
-                        fields=fields,
-                        subsections=subs,
-                        layout_source=self.layout.source,
-                    )
-                problem = SectionProblem(
-                    f"layout from {self.layout.source} ends the body at {body_end:#x}, "
-                    "but the footer is elsewhere",
-                    actual_end=body_end,
-                )
-        elif kind == "full":
-            problem = SectionProblem("no layout for this device: shown as raw bytes")
-        return self._raw_section(
-            start, end, kind, section_id, idstr, instance_id, version_id, body_start, problem
+                if decoded_end != body_end:
+                    reason = f"the fitted reading ends at {decoded_end:#x}"
+        if reason:
+            message = f"the layout from {layout.source} cannot explain this body: {reason}"
+            actual_end = None
+            if problem is not None:
+                message, actual_end = f"{problem.message}; {message}", problem.actual_end
+            return self._raw_section(
+                head, end, body_start, SectionProblem(message, actual_end=actual_end), layout.source
+            )
+        source = f"{layout.source} (fitted to the footer"
+        source += (
+            f", inferred the length of {', '.join(result.inferred)})" if result.inferred else ")"
+        )
+        if problem is not None:
+            # The layout did not fit as given; say so even though fitting explained the body.
+            problem = SectionProblem(
+                f"{problem.message}; decoded by fitting the layout to the footer",
+                body_end,
+                problem.actual_end,
+            )
+        return self._finish(
+            head,
+            end,
+            Span(body_start, body_end),
+            vmsd_name=vmsd.name,
+            fields=fields,
+            subsections=subs,
+            layout_source=source,
+            problem=problem,
         )
 
     def _body_ends_at(self, pos: int, end: int, section_id: int) -> bool:
@@ -324,57 +403,53 @@ class _Reader:
             return pos == end or self.buf[pos] in _RECORD_TYPES_AFTER_FOOTER
         return self._is_footer(pos, end, section_id)
 
-    def _is_footer(self, pos: int, end: int, section_id: int) -> bool:
+    def _is_footer(self, pos: int, end: int, section_id: int | None) -> bool:
+        """A footer (for ``section_id``, or any) followed by the end or a record type."""
         if pos + 5 > end or self.buf[pos] != FOOTER_TAG:
             return False
-        if _BE32.unpack_from(self.buf, pos + 1)[0] != section_id:
+        if section_id is not None and _BE32.unpack_from(self.buf, pos + 1)[0] != section_id:
             return False
         return pos + 5 == end or self.buf[pos + 5] in _RECORD_TYPES_AFTER_FOOTER
 
-    def _raw_section(
-        self,
-        start: int,
-        end: int,
-        kind: str,
-        section_id: int,
-        idstr: str,
-        instance_id: int,
-        version_id: int,
-        body_start: int,
-        problem: SectionProblem | None,
-    ) -> tuple[Section, int]:
+    def _find_body_end(self, head: _Header, end: int, body_start: int) -> int:
+        """Where the body ends, found by scanning for its footer (no layout needed)."""
         if self.footers is False:
             raise DecodeError(
-                body_start, f"a layout for {idstr} (no footers to find its end)", "none"
+                body_start, f"a layout for {head.idstr} (no footers to find its end)", "none"
             )
-        body_end = self._find_footer(body_start, end, section_id)
+        body_end = self._find_footer(body_start, end, head.section_id)
         if body_end is None:
             raise DecodeError(
                 body_start,
-                f"the end of {idstr}'s body (a footer 7e {section_id:08x})",
+                f"the end of {head.idstr}'s body (a footer 7e {head.section_id:08x})",
                 "none before the end of the file",
             )
+        return body_end
+
+    def _raw_section(
+        self,
+        head: _Header,
+        end: int,
+        body_start: int,
+        problem: SectionProblem | None,
+        layout_source: str | None = None,
+    ) -> tuple[Section, int]:
+        """The body as raw bytes up to its footer, with the subsection headers seen in it."""
+        body_end = self._find_body_end(head, end, body_start)
         if problem is not None:
-            problem = SectionProblem(
-                problem.message, expected_end=body_end, actual_end=problem.actual_end
-            )
-        path = f"{idstr}[{instance_id}]"
+            problem = SectionProblem(problem.message, body_end, problem.actual_end)
         size = body_end - body_start
         value = bytes(self.buf[body_start:body_end]) if size <= _MAX_INLINE_RAW else None
-        raw = Field("raw", f"{path}/raw", Span(body_start, body_end), "raw", value)
-        guessed = _guess_subsections(self.buf, body_start, body_end, idstr, path)
+        raw = Field("raw", f"{head.path}/raw", Span(body_start, body_end), "raw", value)
+        guessed = _guess_subsections(self.buf, body_start, body_end, head.idstr, head.path)
         return self._finish(
-            start,
+            head,
             end,
-            kind,
-            section_id,
-            idstr,
-            instance_id,
-            version_id,
             Span(body_start, body_end),
             fields=(raw,),
             subsections=guessed,
             problem=problem,
+            layout_source=layout_source,
         )
 
     def _find_footer(self, pos: int, end: int, section_id: int) -> int | None:
@@ -429,14 +504,12 @@ class _Reader:
         return parse(build, io, start, what)
 
 
-def _vmdesc_model(raw: bytes, span: Span) -> Vmdesc:
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as err:
-        return Vmdesc(span, None, f"not valid JSON: {err}")
-    if not isinstance(document, dict):
-        return Vmdesc(span, None, "not a JSON object")
-    return Vmdesc(span, document)
+def printable(text: str) -> str:
+    """Text with control characters escaped, so that a name read from a damaged stream
+    cannot break the one-line error it appears in."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _guess_subsections(
@@ -463,18 +536,20 @@ def _guess_subsections(
 
 
 def find_vmdesc(buf: Buffer, start: int, end: int) -> tuple[int, bytes] | None:
-    """Find a vmdesc record that ends the file: 0x06, be32 length, JSON up to the end."""
-    view = memoryview(buf)
+    """Find a vmdesc record that ends the file: 0x06, be32 length, JSON up to the end.
+
+    Searches the mapping in place (nothing copied but the JSON itself).
+    """
+    data = buf if isinstance(buf, (bytes, bytearray, mmap.mmap)) else bytes(buf)
     low = max(start, end - _VMDESC_SEARCH)
-    tail = bytes(view[low:end])
-    pos = len(tail)
+    pos = end
     while True:
-        pos = tail.rfind(b"\x06", 0, pos)
-        if pos < 0 or pos + 5 > len(tail):
+        pos = data.rfind(b"\x06", low, pos)
+        if pos < 0 or pos + 5 > end:
             return None
-        (length,) = _BE32.unpack_from(tail, pos + 1)
-        if pos + 5 + length == len(tail) and tail[pos + 5 : pos + 6] == b"{":
-            return low + pos, tail[pos + 5 :]
+        (length,) = _BE32.unpack_from(data, pos + 1)
+        if pos + 5 + length == end and data[pos + 5 : pos + 6] == b"{":
+            return pos, bytes(data[pos + 5 : end])
 
 
 def decode_source(
@@ -494,7 +569,7 @@ def decode_source(
     ):
         # The vmdesc was not at the very end (trailing bytes): decode again with it.
         try:
-            own = layout_from_json(stream.vmdesc.json, "the stream's vmdesc")
+            own = layout_from_json(stream.vmdesc.json, OWN_VMDESC)
         except LayoutError as err:
             stream.notes.append(f"the vmdesc cannot serve as a layout: {err}")
             return stream
@@ -509,7 +584,7 @@ def _own_layout(source: Source) -> StreamLayout | None:
     if located is None:
         return None
     try:
-        return layout_from_json(json.loads(located[1]), "the stream's vmdesc")
+        return layout_from_json(json.loads(located[1]), OWN_VMDESC)
     except (ValueError, RecursionError, LayoutError):
         return None  # the trailer is decoded again in stream order, and its fault reported there
 
@@ -522,6 +597,8 @@ def _decode_once(
     stream.layout_source = layout.source if layout else None
     reader = _Reader(source, stream, layout, index_pages, progress)
     try:
+        if source.size == source.stream_offset:
+            raise DecodeError(source.stream_offset, "a QEMU migration stream", "an empty file")
         if (
             source.buf[source.stream_offset : source.stream_offset + 4] != QEVM_MAGIC
             and source.size - source.stream_offset >= 4
@@ -532,7 +609,7 @@ def _decode_once(
             )
         reader.run()
     except DecodeError as err:
-        stream.fault = Fault(err.offset, err.expected, err.found)
+        stream.fault = Fault(err.offset, printable(err.expected), printable(err.found))
     except RecursionError:
         stream.fault = Fault(0, "a stream nested less deeply", "too deep")
     return stream

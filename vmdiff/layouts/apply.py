@@ -36,12 +36,13 @@ MAX_LIST_ELEMENTS = 1 << 20
 
 
 class LayoutMismatch(Exception):
-    """The body does not follow the layout at ``offset``."""
+    """The body does not follow the layout at ``offset``: it expected one thing, found another."""
 
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, offset: int, expected: str, found: str) -> None:
+        super().__init__(f"expected {expected}, found {found}")
         self.offset = offset
-        self.message = message
+        self.expected = expected
+        self.found = found
 
 
 SubsectionHeaderReader = Callable[[int], tuple[str, int, int]]
@@ -77,7 +78,7 @@ class BodyDecoder:
 
     def _need(self, pos: int, size: int, what: str) -> None:
         if size < 0 or pos + size > self.limit:
-            raise LayoutMismatch(pos, f"{what} needs {size} bytes, only {self.limit - pos} left")
+            raise LayoutMismatch(pos, f"{size} bytes for {what}", f"{self.limit - pos} left")
 
     def _fields(
         self, layouts: tuple[FieldLayout, ...], pos: int, path: str
@@ -114,6 +115,10 @@ class BodyDecoder:
                 return Field(
                     layout.name, path, Span(start, end), layout.type_name, None, children
                 ), end
+        if count > MAX_LIST_ELEMENTS or count > self.limit - start:
+            # Never let a layout's count drive memory: no element is shorter than a byte
+            # (short of empty structs, which no real vmsd repeats this often).
+            raise LayoutMismatch(start, f"at most {self.limit - start} elements", f"{count}")
         pos = start
         elements = []
         for i in range(count):
@@ -147,9 +152,7 @@ class BodyDecoder:
             return self.buf[start] != 0
         if type_name == "nullptr" and size == 1:
             if self.buf[start] != NULLPTR_MARKER:
-                raise LayoutMismatch(
-                    start, f"expected the NULL marker 0x30, found {self.buf[start]:#x}"
-                )
+                raise LayoutMismatch(start, "the NULL marker 0x30", f"{self.buf[start]:#04x}")
             return None
         if type_name == "pci irq state" and size == 16:
             return tuple(struct.unpack_from(">4i", self.buf, start))
@@ -168,7 +171,7 @@ class BodyDecoder:
             if marker == 0:
                 break
             if marker != 1 or len(elements) >= MAX_LIST_ELEMENTS:
-                raise LayoutMismatch(pos - 1, f"expected a list marker 0 or 1, found {marker:#x}")
+                raise LayoutMismatch(pos - 1, f"a marker 0 or 1 in list {name}", f"{marker:#04x}")
             i, element_start = len(elements), pos
             fields, subs, pos = self.decode(layout.vmsd, pos, f"{path}[{i}]")
             span = Span(element_start, pos)
@@ -194,7 +197,7 @@ class BodyDecoder:
             name, version_id, body_start = self.read_subsection_header(pos)
             sub_layout = vmsd.find_subsection(name) or self.layout.find_vmsd(name)
             if sub_layout is None:
-                raise LayoutMismatch(pos, f"no layout for subsection {name!r}")
+                raise LayoutMismatch(pos, "a subsection the layout knows", repr(name))
             sub_path = f"{path}/{name}"
             fields, nested, end = self.decode(sub_layout, body_start, sub_path, version_id & 0xFF)
             found.append(Subsection(name, sub_path, Span(pos, end), version_id, fields, nested))

@@ -63,12 +63,22 @@ class StreamLayout:
     vmsds: dict[str, VmsdLayout] = field(default_factory=dict)
     _by_key: dict[tuple[str, int], DeviceLayout] = field(default_factory=dict, init=False)
     _by_idstr: dict[str, DeviceLayout] = field(default_factory=dict, init=False)
+    _sections_named: dict[str, list[VmsdLayout]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._by_key = {(d.idstr, d.instance_id): d for d in self.devices}
         self._by_idstr = {d.idstr: d for d in self.devices}
-        for device in self.devices:
-            self._index_vmsd(device.vmsd)
+        self.add_vmsds([device.vmsd for device in self.devices])
+
+    def add_vmsds(self, top_level: list[VmsdLayout]) -> None:
+        """Register vmsds by name: the given ones first, then what they nest."""
+        for vmsd in top_level:
+            self.vmsds.setdefault(vmsd.name, vmsd)
+            named = self._sections_named.setdefault(vmsd.name, [])
+            if vmsd not in named:
+                named.append(vmsd)
+        for vmsd in top_level:
+            self._index_vmsd(vmsd)
 
     def _index_vmsd(self, vmsd: VmsdLayout) -> None:
         self.vmsds.setdefault(vmsd.name, vmsd)
@@ -89,3 +99,7 @@ class StreamLayout:
     def find_vmsd(self, name: str) -> VmsdLayout | None:
         """Any vmsd or subsection layout known by this name."""
         return self.vmsds.get(name)
+
+    def section_vmsds(self, name: str) -> list[VmsdLayout]:
+        """Every distinct device-level vmsd of this name (a dump may hold several)."""
+        return list(self._sections_named.get(name, ()))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +69,32 @@ def _vmdesc_vmsd(entry: dict[str, Any]) -> VmsdLayout:
     return VmsdLayout(
         name=str(entry["vmsd_name"]),
         version=int(entry.get("version", 0)),
-        fields=tuple(_vmdesc_field(f) for f in entry.get("fields", [])),
+        fields=_index_runs([_vmdesc_field(f) for f in entry.get("fields", [])]),
         subsections=tuple(_vmdesc_vmsd(s) for s in entry.get("subsections", [])),
     )
+
+
+def _index_runs(fields: list[FieldLayout]) -> tuple[FieldLayout, ...]:
+    """Number the elements of unfolded arrays that the vmdesc left unnumbered.
+
+    QEMU 7.2 writes "index" on every element of an array it cannot fold; 10.0 writes it on
+    the first element only, or on none (piix4_pm's acpi_pcihp_pci_status). A run of fields
+    with one name is such an array: number it so that paths stay the same across versions.
+    """
+    out: list[FieldLayout] = []
+    for i, field in enumerate(fields):
+        previous = out[-1] if out else None
+        following = fields[i + 1] if i + 1 < len(fields) else None
+        in_run = field.array_len is None and (
+            (previous is not None and previous.name == field.name and previous.array_len is None)
+            or (following is not None and following.name == field.name)
+        )
+        if in_run and field.index is None:
+            same = previous is not None and previous.name == field.name
+            index = (previous.index or 0) + 1 if same and previous is not None else 0
+            field = replace(field, index=index)
+        out.append(field)
+    return tuple(out)
 
 
 def _vmdesc_field(entry: dict[str, Any]) -> FieldLayout:
@@ -97,30 +122,43 @@ def _from_dump(document: dict[str, Any], source: str) -> StreamLayout:
         if key == "vmschkmachine" or not isinstance(entry, dict) or "Description" not in entry:
             continue
         vmsd = _dump_vmsd(entry["Description"])
-        vmsds.setdefault(vmsd.name, vmsd)
+        vmsds.setdefault(f"{vmsd.name}\0{key}", vmsd)
     layout = StreamLayout(source=source, exact=False)
-    for vmsd in vmsds.values():
-        layout._index_vmsd(vmsd)
+    layout.add_vmsds(list(vmsds.values()))
     return layout
 
 
 def _dump_vmsd(entry: dict[str, Any]) -> VmsdLayout:
+    fields = entry.get("Fields", [])
+    names = Counter(str(f["field"]) for f in fields)
+    seen: Counter[str] = Counter()
+    layouts = []
+    for field in fields:
+        name = str(field["field"])
+        if names[name] > 1:
+            # QEMU's vmdesc names a repeated field by its occurrence, e.g. PCI "config[0]".
+            occurrence = seen[name]
+            seen[name] += 1
+            name = f"{name}[{occurrence}]"
+        layouts.append(_dump_field(field, name))
     return VmsdLayout(
         name=str(entry["name"]),
         version=int(entry.get("version_id", 0)),
         minimum_version=int(entry.get("minimum_version_id", 0)),
-        fields=tuple(_dump_field(f) for f in entry.get("Fields", [])),
+        fields=tuple(layouts),
         subsections=tuple(_dump_vmsd(s) for s in entry.get("Subsections", [])),
     )
 
 
-def _dump_field(entry: dict[str, Any]) -> FieldLayout:
+def _dump_field(entry: dict[str, Any], name: str) -> FieldLayout:
     nested = _dump_vmsd(entry["Description"]) if "Description" in entry else None
     size = int(entry.get("size", 0))
     num = entry.get("num")
     type_name = "struct" if nested else _DUMP_TYPE_BY_SIZE.get(size, "buffer")
+    if name.startswith("unused") and not nested:
+        type_name = "unused_buffer"  # VMSTATE_UNUSED: bytes the destination skips
     return FieldLayout(
-        name=str(entry["field"]),
+        name=name,
         type_name=type_name,
         size=size,
         array_len=int(num) if num is not None and int(num) > 1 else None,

@@ -14,6 +14,8 @@ from vmdiff.report.values import format_bytes, format_field, format_size
 
 FieldFilter = Callable[[Field], bool]
 _INDENT = "  "
+MAX_TABLE_BLOCKS = 200
+"""RAM blocks listed in the text table; real guests have a handful, damaged streams many."""
 
 
 def render_show(
@@ -106,9 +108,23 @@ def _section(section: Section, field_filter: FieldFilter | None, pad: str) -> It
         line.append(f"  vmsd {section.vmsd_name}")
     yield _at(line, section.span.start, section.span.size)
     if section.problem is not None:
-        yield Text(f"{pad}{_INDENT}! {section.problem.message}", style="bold red")
+        yield Text(f"{pad}{_INDENT}! {problem_text(section)}", style="bold red")
+    elif section.layout_source and "(fitted" in section.layout_source:
+        yield Text(f"{pad}{_INDENT}~ approximate: {section.layout_source}", style="yellow")
     yield from _fields(section.fields, field_filter, pad + _INDENT)
     yield from _subsections(section.subsections, field_filter, pad + _INDENT)
+
+
+def problem_text(section: Section) -> str:
+    """Why a section's body is shown raw, with where its layout and its footer end it."""
+    assert section.problem is not None
+    problem = section.problem
+    text = problem.message
+    if problem.actual_end is not None:
+        text = f"offset {problem.actual_end:#x}: {text}"
+        if problem.expected_end is not None:
+            text += f" (its footer is at {problem.expected_end:#x})"
+    return text
 
 
 def _subsections(
@@ -172,7 +188,8 @@ def ram_table(stream: Stream, *, detail: bool = False) -> Table:
         for name in ("xbzrle", "compressed", "payload", "passes"):
             table.add_column(name, justify="right")
         table.add_column("address / mapped-ram")
-    for block in ram.blocks.values():
+    blocks = list(ram.blocks.values())
+    for block in blocks[:MAX_TABLE_BLOCKS]:
         row = [block.name, format_size(block.length), str(block.zero_pages), str(block.full_pages)]
         if detail:
             where = ""
@@ -190,6 +207,9 @@ def ram_table(stream: Stream, *, detail: bool = False) -> Table:
                 where,
             ]
         table.add_row(*row)
+    if len(blocks) > MAX_TABLE_BLOCKS:
+        table.caption = f"… and {len(blocks) - MAX_TABLE_BLOCKS} more blocks (all are in --json)"
+        table.caption_justify = "left"
     return table
 
 

@@ -1,0 +1,1 @@
+"""Hand-made inputs for the tests: hostile cases and reproducers, built from real samples."""
