@@ -15,7 +15,7 @@ from vmdiff.cli import ConsoleIO
 from vmdiff.commands.check import add_destination_arguments, destination_from_args
 from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args
 from vmdiff.compat import CheckResult, DestinationProfile, check
-from vmdiff.decode import open_capture
+from vmdiff.decode import Capture, open_capture
 from vmdiff.errors import ExitStatus, InputError, VmdiffError
 from vmdiff.layouts import StreamLayout
 from vmdiff.report.triage_json import triage_to_json
@@ -90,10 +90,7 @@ def _one(
 ) -> TriageReport:
     with decoded(path, io, layout=layout) as capture:
         stream = capture.stream
-        ram_start = next(
-            (s for s in stream.iter_sections() if s.is_ram and s.kind == "start"), None
-        )
-        body = capture.read(ram_start.body.start, ram_start.body.size) if ram_start else None
+        body = _ram_start_body(capture)
     verdicts: CheckResult | None = check(stream, profile) if profile is not None else None
     return build_report(
         stream,
@@ -104,6 +101,13 @@ def _one(
         verdicts=verdicts,
         include_values=args.include_values,
     )
+
+
+def _ram_start_body(capture: Capture) -> bytes | None:
+    """The RAM START section's body: the block list that names every RAM block."""
+    sections = capture.stream.iter_sections()
+    start = next((s for s in sections if s.is_ram and s.kind == "start"), None)
+    return capture.read(start.body.start, start.body.size) if start else None
 
 
 def _failed(report: TriageReport) -> bool:
@@ -117,10 +121,7 @@ def triage_file(path: str, profile: DestinationProfile | None) -> dict[str, Any]
     try:
         with open_capture(path) as capture:
             stream = capture.stream
-            ram_start = next(
-                (s for s in stream.iter_sections() if s.is_ram and s.kind == "start"), None
-            )
-            body = capture.read(ram_start.body.start, ram_start.body.size) if ram_start else None
+            body = _ram_start_body(capture)
         verdicts = check(stream, profile) if profile is not None else None
         report = build_report(stream, None, capture=path, ram_start_body=body, verdicts=verdicts)
     except VmdiffError as err:
