@@ -139,7 +139,7 @@ async def test_search_results_can_be_chosen_from_the_list() -> None:
         paths = [node.path for node in screen.hits]
         assert paths[0] == "fw_cfg[0]/fw_cfg/dma"
         wanted = paths.index("fw_cfg[0]/fw_cfg/acpi_mr")
-        await pilot.press("down", *["down"] * wanted, "enter")
+        await pilot.press(*["down"] * wanted, "enter")
         await pilot.pause()
         assert _current_path(app) == "fw_cfg[0]/fw_cfg/acpi_mr"
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from vmdiff.diff import Category, ChangeKind, Difference, DiffResult
 from vmdiff.model import RamBlock, Span
 from vmdiff.report.diff_describe import describe
-from vmdiff.tui.from_stream import page_node
 from vmdiff.tui.outline import Outline, OutlineNode
+from vmdiff.tui.ram_pages import page_node
 
 Expand = Callable[[OutlineNode], list[OutlineNode]]
 MAX_LISTED_PAGES = 4096

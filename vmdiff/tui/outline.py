@@ -173,10 +173,6 @@ class Outline:
                     break
         return hits
 
-    def problems(self) -> list[OutlineNode]:
-        """Nodes that carry a problem (the fault, undecodable sections), in tree order."""
-        return [n for n in self.root.walk() if n.problem is not None]
-
 
 def _search_texts(node: OutlineNode) -> list[str]:
     texts = [node.name, node.path]

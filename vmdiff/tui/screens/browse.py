@@ -38,8 +38,6 @@ from vmdiff.tui.widgets.hex_view import HexView
 from vmdiff.tui.widgets.section_tree import Filter, SectionTree
 from vmdiff.tui.widgets.status_bar import StatusBar, stream_status
 
-SIDES = ("a", "b")
-
 
 class BrowseScreen(Screen[None]):
     """One stream (or two, compared): tree on the left, bytes and details on the right."""
@@ -79,7 +77,6 @@ class BrowseScreen(Screen[None]):
         self.outlines: dict[str, Outline] = {}
         self.buffers: dict[str, tuple[Buffer, int]] = {}
         self.decoded: dict[str, Capture | Stream] = {}
-        self.failures: dict[str, str] = {}
         self.captures: list[Capture] = []
         self.marks: Marks | None = None
         self.filter_mode = "all"
@@ -180,7 +177,6 @@ class BrowseScreen(Screen[None]):
 
     def on_capture_failed(self, message: CaptureFailed) -> None:
         """Say why the file could not be opened."""
-        self.failures[message.side] = message.message
         if message.side == "analysis":
             self.status.finished()
             self.notify(message.message, title="cannot compare or check", severity="error")
@@ -496,7 +492,7 @@ class BrowseScreen(Screen[None]):
             ),
             (
                 "Dialogs",
-                [("enter", "Accept"), ("escape", "Cancel"), ("down", "From the input to results")],
+                [("enter", "Accept"), ("escape", "Cancel"), ("up, down", "Move through results")],
             ),
         ]
 

@@ -33,7 +33,11 @@ class SearchScreen(ModalScreen[OutlineNode | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("down", "focus_results", "Results", show=False),
+        # Typing stays in the input; these move through the results meanwhile.
+        Binding("down", "move(1)", "Next result", show=False),
+        Binding("up", "move(-1)", "Previous result", show=False),
+        Binding("pagedown", "move(10)", "Results page down", show=False),
+        Binding("pageup", "move(-10)", "Results page up", show=False),
     ]
 
     def __init__(self, outlines: list[Outline], query: str = "") -> None:
@@ -86,9 +90,13 @@ class SearchScreen(ModalScreen[OutlineNode | None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.hits[event.option_index])
 
-    def action_focus_results(self) -> None:
-        """Move from the input into the result list."""
-        self.query_one(OptionList).focus()
+    def action_move(self, rows: int) -> None:
+        """Move the highlighted result (Enter jumps to it)."""
+        results = self.query_one(OptionList)
+        if not results.option_count:
+            return
+        current = results.highlighted if results.highlighted is not None else 0
+        results.highlighted = min(max(current + rows, 0), results.option_count - 1)
 
     def action_cancel(self) -> None:
         """Close without jumping."""

@@ -129,12 +129,6 @@ class SectionTree(Tree[OutlineNode]):
         if current is not None:
             self.reveal(current)
 
-    def label_of(self, node: OutlineNode) -> None:
-        """Redraw one node's line (after its marks changed)."""
-        tree_node = self._tree_nodes_by_outline.get(id(node))
-        if tree_node is not None:
-            tree_node.set_label(node_label(node))
-
     def _visible(self, node: OutlineNode) -> bool:
         return self._filter is None or self._filter(node)
 
@@ -177,10 +171,6 @@ class SectionTree(Tree[OutlineNode]):
             parent = event.node.parent
             event.stop()
             self._populate(parent)
-
-    def tree_node_of(self, node: OutlineNode) -> TreeNode[OutlineNode] | None:
-        """The tree line showing ``node``, if it has been made."""
-        return self._tree_nodes_by_outline.get(id(node))
 
     def reveal(self, node: OutlineNode) -> bool:
         """Open the ancestors of ``node`` and put the cursor on it; False if it is filtered out."""
