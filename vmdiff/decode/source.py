@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 import zstandard
@@ -31,9 +32,10 @@ from vmdiff.decode.containers import (
     sniff_compression,
     sniff_payload,
 )
+from vmdiff.decode.multifd import account_channels, describe_channel, is_channel
 from vmdiff.decode.unpack import ByteReader, MissingTool, Unpacker, UnpackError
 from vmdiff.errors import InputError
-from vmdiff.model import Buffer, Container, Fault, Stream
+from vmdiff.model import Buffer, Container, EndOfStream, Fault, Stream
 
 __all__ = ["QEVM_MAGIC", "Source", "UnpackBreak", "finish_stream", "open_source"]
 
@@ -74,6 +76,8 @@ class Source:
     stream_offset: int = 0
     container: Container | None = None
     unpack_break: UnpackBreak | None = None
+    channels: list[tuple[str, int, int]] = field(default_factory=list)
+    """Multifd channel files copied after the main stream: (name, start, end) in ``buf``."""
     _keep: list[object] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
@@ -97,14 +101,13 @@ def open_source(path: str) -> Source:
     """Open ``path`` (or ``-`` for standard input), unwrapping libvirt images and compression."""
     if path == "-":
         return _from_pipe(sys.stdin.buffer, path)
+    if os.path.isdir(path):
+        return _open_set(path)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - kept open behind the mapping
         mode = os.fstat(handle.fileno()).st_mode
     except OSError as err:
         raise InputError(f"{path}: cannot open: {err.strerror}") from None
-    if stat.S_ISDIR(mode):
-        handle.close()
-        raise InputError(f"{path}: is a directory")
     if not stat.S_ISREG(mode) and not stat.S_ISBLK(mode):
         return _from_pipe(handle, path)  # a FIFO, e.g. <(ssh host cat vm.save)
     head = handle.read(LIBVIRT_HEADER_SIZE)
@@ -304,43 +307,109 @@ def _unpack(
 
 def _spool(chunks: Iterable[bytes], path: str, what: str, known_size: int | None) -> Source:
     """Write chunks into a sparse temporary file (runs of zeros become holes) and map it."""
-    directory = tempfile.gettempdir()
-    if known_size is not None:
-        free = free_bytes(directory)
-        if known_size > free - SPACE_RESERVE:
-            raise InputError(
-                f"{path}: unpacking {what} needs {_size(known_size)} in {directory}, "
-                f"which has {_size(free)} free; point TMPDIR at a larger file system"
-            )
-    spool = tempfile.TemporaryFile(prefix="vmdiff-")  # noqa: SIM115 - lives with the Source
-    written = stored = checked = 0
+    spooler = _Spooler(path, what, known_size)
     try:
+        spooler.write(chunks)
+    except BaseException:
+        spooler.file.close()
+        raise
+    return spooler.finish()
+
+
+class _Spooler:
+    """A sparse temporary file that refuses to fill the file system it lives on."""
+
+    def __init__(self, path: str, what: str, known_size: int | None) -> None:
+        self.path, self.what = path, what
+        self.directory = tempfile.gettempdir()
+        if known_size is not None:
+            free = free_bytes(self.directory)
+            if known_size > free - SPACE_RESERVE:
+                raise InputError(
+                    f"{path}: unpacking {what} needs {_size(known_size)} in {self.directory}, "
+                    f"which has {_size(free)} free; point TMPDIR at a larger file system"
+                )
+        self.file = tempfile.TemporaryFile(prefix="vmdiff-")  # noqa: SIM115 - lives with the Source
+        self.written = self._stored = self._checked = 0
+
+    def write(self, chunks: Iterable[bytes]) -> None:
+        """Append chunks; all-zero 64 KiB blocks become holes (mapped-ram is mostly zeros)."""
         for chunk in chunks:
             view = memoryview(chunk)
             for at in range(0, len(view), _HOLE_BLOCK):
                 piece = view[at : at + _HOLE_BLOCK]
                 if len(piece) == _HOLE_BLOCK and piece == _ZERO_BLOCK:
-                    spool.seek(_HOLE_BLOCK, os.SEEK_CUR)  # a hole: mapped-ram is mostly zeros
+                    self.file.seek(_HOLE_BLOCK, os.SEEK_CUR)
                 else:
-                    spool.write(piece)
-                    stored += len(piece)
-            written += len(chunk)
-            if stored - checked >= _SPACE_CHECK_EVERY:
-                checked = stored
-                free = free_bytes(directory)
+                    self.file.write(piece)
+                    self._stored += len(piece)
+            self.written += len(chunk)
+            if self._stored - self._checked >= _SPACE_CHECK_EVERY:
+                self._checked = self._stored
+                free = free_bytes(self.directory)
                 if free < SPACE_RESERVE:
                     raise InputError(
-                        f"{path}: stopped unpacking {what} after {_size(written)}: "
-                        f"{directory} has only {_size(free)} left; point TMPDIR at a "
-                        "larger file system"
+                        f"{self.path}: stopped unpacking {self.what} after "
+                        f"{_size(self.written)}: {self.directory} has only {_size(free)} left; "
+                        "point TMPDIR at a larger file system"
                     )
-        spool.truncate()
-        spool.flush()
-        spool.seek(0)
+
+    def finish(self) -> Source:
+        """Map what was written."""
+        self.file.truncate(self.written)
+        self.file.flush()
+        self.file.seek(0)
+        return _map(self.file, self.path)
+
+
+def _open_set(directory: str) -> Source:
+    """A multifd capture set: the QEVM main channel plus one file per channel, in a directory.
+
+    The files are copied into one temporary file, main stream first, so that page offsets
+    can point into any of them; stream offsets stay those of the main file.
+    """
+    mains, channels, others = [], [], []
+    for member in sorted(Path(directory).iterdir()):
+        if not member.is_file():
+            continue
+        with member.open("rb") as handle:
+            head = handle.read(8)
+        if head.startswith(QEVM_MAGIC):
+            mains.append(member)
+        elif is_channel(head):
+            channels.append(member)
+        else:
+            others.append(member.name)
+    if len(mains) != 1:
+        found = ", ".join(m.name for m in mains) or "none"
+        raise InputError(
+            f"{directory}: expected one main stream (a file starting with QEVM) in a multifd "
+            f"capture set, found {found}"
+        )
+    spooler = _Spooler(directory, "the multifd capture set", None)
+    parts = []
+    try:
+        for member in [mains[0], *channels]:
+            start = spooler.written
+            with member.open("rb") as handle:
+                spooler.write(_chunks_of(handle))
+            parts.append((member.name, start, spooler.written))
+    except OSError as err:
+        spooler.file.close()
+        raise InputError(f"{directory}: cannot read the set: {err}") from None
     except BaseException:
-        spool.close()
+        spooler.file.close()
         raise
-    return _map(spool, path)
+    source = spooler.finish()
+    source.size = parts[0][2]
+    source.channels = parts[1:]
+    source.notes.append(
+        f"multifd capture set: main stream {mains[0].name} and {len(channels)} channel files, "
+        f"copied into a temporary file of {_size(spooler.written)} in {tempfile.gettempdir()}"
+    )
+    if others:
+        source.notes.append(f"not part of the set (neither QEVM nor multifd): {', '.join(others)}")
+    return source
 
 
 def _size(count: int) -> str:
@@ -412,6 +481,7 @@ def finish_stream(source: Source, stream: Stream) -> None:
     unpacked stream, and where the compressed data broke. Junk after whole data is only a note.
     """
     stream.container = source.container
+    _account_multifd(source, stream)
     damage = source.unpack_break
     if damage is None or damage.trailing:
         return
@@ -423,3 +493,38 @@ def finish_stream(source: Source, stream: Stream) -> None:
         )
         return
     stream.fault = Fault(fault.offset, fault.expected, f"{fault.found} ({damage.describe()})")
+
+
+def _account_multifd(source: Source, stream: Stream) -> None:
+    ram = stream.ram
+    if ram is None:
+        return
+    if source.channels:
+        for summary in account_channels(source.buf, source.channels, ram):
+            stream.notes.append(describe_channel(summary))
+            if summary.fault is not None and stream.fault is None:
+                stream.fault = summary.fault
+        return
+    missing = _pages_never_sent(stream)
+    if ram.multifd_flushes or missing:
+        why = (
+            f"it has {ram.multifd_flushes} MULTIFD_FLUSH records"
+            if ram.multifd_flushes
+            else f"{missing} RAM pages never appear in it"
+        )
+        stream.notes.append(
+            f"this looks like the main channel of a multifd migration ({why}): the guest "
+            "pages travelled on the multifd channels; open the directory holding this file "
+            "and the channel files to count them"
+        )
+
+
+def _pages_never_sent(stream: Stream) -> int:
+    """Pages of a whole precopy stream that no record sent (0 where that is normal)."""
+    ram = stream.ram
+    config = stream.configuration
+    capabilities = config.capabilities or () if config else ()
+    finished = any(isinstance(r, EndOfStream) for r in stream.records)
+    if ram is None or ram.mapped_ram or "x-ignore-shared" in capabilities or not finished:
+        return 0
+    return sum(max(0, -(-b.length // ram.page_size) - b.pages_sent) for b in ram.blocks.values())
