@@ -12,6 +12,7 @@ from tests.conftest import sample_path
 from tests.inputs.helpers import COMPRESSORS, decode, libvirt_sample, pack_with_tool, shape
 from vmdiff.cli import main
 from vmdiff.decode import source as source_module
+from vmdiff.decode import unpack as unpack_module
 from vmdiff.errors import InputError
 
 BREAK = re.compile(
@@ -122,3 +123,15 @@ def test_unpacking_stops_before_the_disk_fills(
     monkeypatch.setattr(source_module, "free_bytes", lambda _dir: 10 << 20)
     with pytest.raises(InputError, match=r"stopped unpacking the gzip data after 6\d\.\d MiB"):
         decode(path)
+
+
+def test_lzop_input_without_the_program_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(unpack_module, "LZOP_PROGRAM", "lzop-not-installed")
+    path = libvirt_sample("libvirt-9.0-lzop.sav")
+    assert main(["show", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"vmdiff: {path}: lzop data needs the lzop program (Debian: apt-get install lzop), "
+        "as libvirt itself does to restore such an image\n"
+    )

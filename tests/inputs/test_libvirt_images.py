@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def _header(data: bytes) -> tuple[int, ...]:
 def test_libvirt_image_decodes_with_its_header_and_domain(
     name: str, fmt: str, machine: str
 ) -> None:
+    if fmt == "lzop" and shutil.which("lzop") is None:
+        pytest.skip("the lzop program is not installed (vmdiff runs it for lzop images)")
     stream = decode(libvirt_sample(name))
     assert stream.fault is None, stream.fault
     assert stream.vmdesc is not None
