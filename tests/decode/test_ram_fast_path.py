@@ -1,11 +1,12 @@
 """The hand-written RAM scanner reads exactly what the grammar reads.
 
 On every sample, every "ram" body is walked by ``RamDecoder`` (with and without a trace, with
-and without a page index) and by the generated ``QemuMigration.RamRecord`` one record at a
-time; records, end offsets, block lists, per-block statistics and page indexes must agree.
-Then hypothesis mutates and truncates real RAM bodies: both readings must agree record for
-record and fail on the same record (the scanner may stop earlier only on a record QEMU itself
-refuses but the grammar cannot know about: an unknown block name, an offset outside the block).
+and without a page index; runs of zero and full pages go through vmdiff.decode.runs) and by
+the generated ``QemuMigration.RamRecord`` one record at a time; records, end offsets, block
+lists, per-block statistics and page indexes must agree. Then hypothesis mutates and truncates
+real RAM bodies: both readings must agree record for record and fail on the same record (the
+scanner may stop earlier only on a record QEMU itself refuses but the grammar cannot know
+about: an unknown block name, an offset outside the block).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import sample_capture, stream_samples
 from tests.decode.ram_oracle import GrammarReading, read_bodies
-from vmdiff.decode.ram import EOS, RamDecoder, TraceEntry
+from vmdiff.decode.ram import EOS, MIN_RUN, RamDecoder, TraceEntry
 from vmdiff.errors import DecodeError
 from vmdiff.model import Buffer, RamBlock, RamSummary, Section
 
@@ -136,23 +137,26 @@ def test_ram_scanner_reads_every_sample_body_as_the_grammar_does(name: str) -> N
                 assert block.page_offsets == grammar.page_index(block_name), block_name
 
 
-def test_zero_page_runs_take_the_vectorised_path() -> None:
-    """The samples really exercise the fast path: long runs of CONTINUE zero pages."""
-    buf, sections, _, _ = _ram_bodies("pc-7.2")
+def test_runs_of_zero_and_full_pages_take_the_fast_path() -> None:
+    """The samples really exercise the run path: long runs of CONTINUE zero pages (pc.ram)
+    and of CONTINUE full pages (the e1000 option ROM, 60 in a row)."""
+    buf, sections, _, _ = _ram_bodies("pc-7.2-e1000")
     grammar = read_bodies(buf, [s.body.start for s in sections], len(buf), PAGE_SIZE)
-    runs = _longest_zero_run(grammar.records)
-    assert runs >= 1000
+    assert _longest_run(grammar.records, 0x22) >= 1000
+    assert _longest_run(grammar.records, 0x28) >= MIN_RUN
     summary = RamSummary(page_size=PAGE_SIZE)
     decoder = RamDecoder(buf, summary)
     for section in sections:
         decoder.decode_body(section.body.start, len(buf))
-    assert decoder.vectorised_records > 0.9 * sum(b.zero_pages for b in summary.blocks.values())
+    zero = sum(b.zero_pages for b in summary.blocks.values())
+    assert 0.9 * zero < decoder.vectorised_records
+    assert decoder.vectorised_records - zero >= MIN_RUN  # some full pages came in runs
 
 
-def _longest_zero_run(records: list[TraceEntry]) -> int:
+def _longest_run(records: list[TraceEntry], flags: int) -> int:
     longest = current = 0
     for _, head, _, payload in records:
-        current = current + 1 if head & 0xFFF == 0x22 and payload == 0 else 0
+        current = current + 1 if head & 0xFFF == flags and payload != 1 else 0
         longest = max(longest, current)
     return longest
 

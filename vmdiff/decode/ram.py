@@ -1,7 +1,8 @@
 """Decode the bodies of the "ram" section: block list, page records and the mapped-ram layout.
 
-Page records are scanned by hand (with numpy for runs of zero pages), because the generated
-parser costs several microseconds a record and an idle 8 GiB guest sends two million of them.
+Page records are scanned by hand, runs of zero pages and of full pages many at a time (see
+runs.py), because the generated parser costs several microseconds a record and an idle 8 GiB
+guest sends two million of them.
 The block list is read with the grammar. tests/decode/test_ram_fast_path.py proves that the
 scanner reads exactly what the grammar reads, record by record, on every sample and on mutated
 bodies.
@@ -14,10 +15,9 @@ from array import array
 from dataclasses import dataclass, field
 from functools import partial
 
-import numpy as np
-
 from vmdiff.decode._generated.qemu_migration import QemuMigration
 from vmdiff.decode.kstream import mapped_stream, parse
+from vmdiff.decode.runs import heads, is_sequential, matching_prefix
 from vmdiff.errors import DecodeError
 from vmdiff.model import Buffer, MappedRamInfo, RamBlock, RamSummary
 
@@ -60,7 +60,9 @@ def page_index_entry(value: int) -> tuple[str, int]:
 MAX_BLOCKS = 1 << 16
 MAX_INDEXED_PAGES = 1 << 27
 _ZERO_RECORD_SIZE = 9
-_MIN_RUN = 16
+MIN_RUN = 16
+"""Shortest run of like records read at once (shorter ones go one by one)."""
+_FIRST_RUN = 64
 _MAX_RUN = 1 << 16
 _U64 = struct.Struct(">Q")
 
@@ -79,18 +81,15 @@ class RamDecoder:
     index_pages: bool = False
     trace: list[TraceEntry] | None = None
     vectorised_records: int = 0
-    """How many records the numpy zero-page path consumed (the rest went one by one)."""
+    """How many records were read in runs (the rest went one by one)."""
     _block: RamBlock | None = None
-    _run: int = 64
+    _runs: dict[int, int] = field(default_factory=lambda: {ZERO: _FIRST_RUN, PAGE: _FIRST_RUN})
     _touched: set[str] = field(default_factory=set)
-    _np_buf: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         page_size = self.summary.page_size
         if page_size < 512 or page_size & (page_size - 1):
             raise DecodeError(0, "a target page size that is a power of two", str(page_size))
-        if len(self.buf):
-            self._np_buf = np.frombuffer(self.buf, dtype=np.uint8)
 
     def decode_body(self, pos: int, limit: int) -> int:
         """Read records from ``pos`` through EOS; return the offset after EOS."""
@@ -103,12 +102,16 @@ class RamDecoder:
             (head,) = _U64.unpack_from(buf, pos)
             flags = head & mask
             kind = flags & ~CONTINUE
-            if kind == ZERO and flags & CONTINUE and self._block:
-                consumed = self._zero_run(pos, limit, self._block)
-                if consumed:
-                    summary.records += consumed
-                    pos += consumed * _ZERO_RECORD_SIZE
-                    continue
+            if kind in (ZERO, PAGE) and flags & CONTINUE and self._block:
+                stride = self._stride(kind)
+                # Only where the next record looks the same: mixed pages go one by one.
+                after = pos + stride
+                if after + 8 <= limit and _U64.unpack_from(buf, after)[0] & mask == flags:
+                    consumed = self._run(pos, limit, self._block, kind)
+                    if consumed:
+                        summary.records += consumed
+                        pos += consumed * stride
+                        continue
             if kind in _PAGE_KINDS:
                 pos = self._page_record(pos, limit, head, flags, kind)
                 summary.records += 1
@@ -210,34 +213,55 @@ class RamDecoder:
             )
         return pos
 
-    def _zero_run(self, pos: int, limit: int, block: RamBlock) -> int:
-        """Consume a run of CONTINUE zero-page records (9 bytes each) at once; return how many."""
-        count = min(self._run, (limit - pos) // _ZERO_RECORD_SIZE)
-        if count < _MIN_RUN or self._np_buf is None:
+    def _stride(self, kind: int) -> int:
+        return _ZERO_RECORD_SIZE if kind == ZERO else 8 + self.summary.page_size
+
+    def _run(self, pos: int, limit: int, block: RamBlock, kind: int) -> int:
+        """Consume a run of CONTINUE records of one kind (zero pages with fill byte 0, or full
+        pages) inside ``block`` at once; return how many (0: read this one alone)."""
+        stride, page_size = self._stride(kind), self.summary.page_size
+        count = min(self._runs[kind], (limit - pos) // stride)
+        if count < MIN_RUN:
             return 0
-        rows = self._np_buf[pos : pos + count * _ZERO_RECORD_SIZE].reshape(count, _ZERO_RECORD_SIZE)
-        heads = np.ascontiguousarray(rows[:, :8]).view(">u8").ravel()
-        page_size = self.summary.page_size
-        good = ((heads & np.uint64(page_size - 1)) == (ZERO | CONTINUE)) & (rows[:, 8] == 0)
-        good &= (heads >> np.uint64(page_size.bit_length() - 1)) < np.uint64(
-            -(-block.length // page_size)
-        )
-        n = count if bool(good.all()) else int(good.argmin())
-        self._run = min(self._run * 2, _MAX_RUN) if n == count else 64
+        bound = -(-block.length // page_size) * page_size  # head < bound <=> offset < length
+        n = matching_prefix(self.buf, pos, stride, count, kind | CONTINUE, page_size, bound)
+        self._runs[kind] = min(count * 2, _MAX_RUN) if n == count else _FIRST_RUN
         if n == 0:
             return 0
+        found = heads(self.buf, pos, stride, n) if self.trace or block.page_offsets else None
         if self.trace is not None:
-            self.trace.extend(
-                (pos + i * _ZERO_RECORD_SIZE, int(head), None, 0)
-                for i, head in enumerate(heads[:n])
-            )
-        block.zero_pages += n
+            assert found is not None
+            for i, head in enumerate(found):
+                at = pos + i * stride
+                page = bytes(self.buf[at + 8 : at + stride]) if kind == PAGE else 0
+                self.trace.append((at, head, None, page))
+        if kind == ZERO:
+            block.zero_pages += n
+        else:
+            block.full_pages += n
+            block.payload_bytes += n * page_size
         self.vectorised_records += n
         self._touched.add(block.name)
         if block.page_offsets is not None:
-            pages = (heads[:n] >> np.uint64(page_size.bit_length() - 1)).astype(np.intp)
-            np.frombuffer(block.page_offsets, dtype=np.int64)[pages] = ZERO_PAGE_MARK
+            assert found is not None
+            self._index_run(block, found, pos, stride, kind)
         return n
+
+    def _index_run(
+        self, block: RamBlock, found: array[int], pos: int, stride: int, kind: int
+    ) -> None:
+        assert block.page_offsets is not None
+        page_size = self.summary.page_size
+        first = found[0] // page_size
+        if kind == ZERO:
+            values = array("q", [ZERO_PAGE_MARK]) * len(found)
+        else:
+            values = array("q", range(pos + 8, pos + 8 + stride * len(found), stride))
+        if is_sequential(found, page_size):
+            block.page_offsets[first : first + len(found)] = values
+        else:
+            for head, value in zip(found, values, strict=True):
+                block.page_offsets[head // page_size] = value
 
     def _block_list(self, pos: int, limit: int, total: int) -> int:
         """Read the blocks a MEM_SIZE record announces, until their lengths add up to total."""
@@ -282,7 +306,7 @@ class RamDecoder:
 
     def _read_mapped_bitmap(self, block: RamBlock, header_offset: int) -> None:
         """Count (and index) the pages a mapped-ram block's bitmap marks as written."""
-        assert block.mapped is not None and self._np_buf is not None
+        assert block.mapped is not None
         page_size = self.summary.page_size
         pages = -(-block.length // page_size)
         bitmap_size = -(-pages // 64) * 8  # host unsigned longs, 64-bit on every host we read
@@ -293,17 +317,26 @@ class RamDecoder:
                 f"a bitmap of {bitmap_size} bytes inside the file",
                 f"offset {start:#x}",
             )
-        bits = np.unpackbits(self._np_buf[start : start + bitmap_size], bitorder="little")[:pages]
-        written = int(bits.sum())
+        bitmap = bytes(self.buf[start : start + bitmap_size])
+        written = (int.from_bytes(bitmap, "little") & ((1 << pages) - 1)).bit_count()
         block.full_pages += written
         block.zero_pages += pages - written
         block.payload_bytes += written * page_size
         block.passes += 1
         if block.page_offsets is not None:
-            offsets = block.mapped.pages_offset + np.arange(pages, dtype=np.int64) * page_size
-            np.frombuffer(block.page_offsets, dtype=np.int64)[:] = np.where(
-                bits.astype(bool), offsets, ZERO_PAGE_MARK
-            )
+            _index_bitmap(block, bitmap, pages, page_size)
+
+
+def _index_bitmap(block: RamBlock, bitmap: bytes, pages: int, page_size: int) -> None:
+    """Fill a mapped-ram block's page index from its bitmap (LSB first in each byte)."""
+    assert block.mapped is not None and block.page_offsets is not None
+    import numpy as np  # only here: a bitmap of millions of pages needs vectors, show does not
+
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")[:pages]
+    offsets = block.mapped.pages_offset + np.arange(pages, dtype=np.int64) * page_size
+    np.frombuffer(block.page_offsets, dtype=np.int64)[:] = np.where(
+        bits.astype(bool), offsets, ZERO_PAGE_MARK
+    )
 
 
 def flag_names(flags: int) -> str:
