@@ -89,6 +89,7 @@ def section_to_json(section: Section) -> dict[str, Any]:
         "body_offset": section.body.start,
         "body_size": section.body.size,
         "footer_offset": section.footer.start if section.footer else None,
+        "layout_source": section.layout_source,
         "fields": [field_to_json(f) for f in section.fields],
         "subsections": [subsection_to_json(s) for s in section.subsections],
         "problem": None
