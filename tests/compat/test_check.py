@@ -112,6 +112,17 @@ def _subsection_version(vmsd: str, name: str, version: int) -> Mutation:
     return mutate
 
 
+def _array_length(path: str, length: int) -> Mutation:
+    def mutate(profile: DestinationProfile) -> DestinationProfile:
+        assert profile.array_lengths is not None
+        arrays = dict(profile.array_lengths.value)
+        arrays[path] = replace(arrays[path], length=length)
+        profile.array_lengths = Fact(arrays, "test")
+        return profile
+
+    return mutate
+
+
 def _machine(machine: str) -> Mutation:
     def mutate(profile: DestinationProfile) -> DestinationProfile:
         profile.machine_type = Fact(machine, "test")
@@ -294,6 +305,31 @@ CASES = [
         mutate=_subsection_version("fw_cfg", "fw_cfg/acpi_mr", 0),
     ),
     Case(
+        "3 hpet timers into 5 on 7.2: the count travels in num_timers",
+        "pc-7.2",
+        ("pc-7.2",),
+        Outcome.SUCCEED,
+        mutate=_array_length("hpet[0]/timer", 5),
+    ),
+    Case(
+        "3 hpet timers into 5 on 10.0, which validates the count",
+        "pc-7.2",
+        ("pc-7.2-on-10.0",),
+        Outcome.FAIL,
+        "hpet[0]/num_timers",
+        "Input validation failed: hpet/num_timers must match",
+        mutate=_array_length("hpet[0]/timer", 5),
+    ),
+    Case(
+        "fewer MTRRs than the source, counted by the destination",
+        "pc-7.2",
+        ("pc-7.2",),
+        Outcome.FAIL,
+        "cpu[0]/env.mtrr_var",
+        "Missing section footer for cpu",
+        mutate=_array_length("cpu[0]/env.mtrr_var", 4),
+    ),
+    Case(
         "SWITCHOVER_START into 7.2",
         "pc-10.0",
         ("pc-7.2",),
@@ -342,6 +378,18 @@ def test_check_predicts_outcome_and_first_failure(case: Case) -> None:
         assert failure is not None
         assert (failure.path, failure.qemu_message) == (case.failure_path, case.failure_message)
         assert result.headline.startswith(f"would FAIL at {case.failure_path}: ")
+
+
+def test_check_predicts_the_assertion_when_the_destination_has_no_buffer() -> None:
+    # The count travels in num_timers, but this destination holds no timers at all.
+    profile = _array_length("hpet[0]/timer", 0)(sample_profile("pc-7.2"))
+    result = check_sample("pc-7.2", profile)
+    failure = result.first_failure
+    assert failure is not None and failure.crash and failure.predicted
+    assert failure.qemu_messages == (
+        "vmstate_load_state: Assertion `first_elem || !n_elems || !size' failed.",
+    )
+    assert result.headline == "would FAIL at hpet[0]/timer: the destination QEMU would abort"
 
 
 def test_check_names_the_missing_msr_of_a_dropped_subsection() -> None:

@@ -53,16 +53,32 @@ class Dest:
 
 
 @dataclass(frozen=True)
+class Edited:
+    """A sample with one byte string replaced: states no QEMU configuration produces."""
+
+    sample: str
+    old: bytes
+    new: bytes
+
+
+@dataclass(frozen=True)
 class Case:
-    """A source stream (a sample, or captured now) into a destination, and the expected fate."""
+    """A source stream (a sample, captured now, or edited) into a destination, and its fate."""
 
     id: str
-    source: str | Dest
+    source: str | Dest | Edited
     dest: Dest
     outcome: Outcome
     failure_path: str | None = None
     needs_kvm: bool = False
 
+
+RENAMED_SUBSECTION = Edited("pc-7.2", b"\x14cpu/poll_control_msr", b"\x14cpu/poll_control_xyz")
+FW_CFG_V2 = b"\x06fw_cfg" + bytes(4) + (2).to_bytes(4, "big")
+FW_CFG_V99 = Edited("pc-7.2", FW_CFG_V2, b"\x06fw_cfg" + bytes(4) + (99).to_bytes(4, "big"))
+XHCI_8_PORTS = ("-device", "qemu-xhci,p2=4,p3=4")
+XHCI_4_PORTS = ("-device", "qemu-xhci,p2=2,p3=2")
+HPET_5 = ("-global", "hpet.timers=5")
 
 CASES = [
     Case("7.2 same command line", "pc-7.2", Dest("7.2", PC72), Outcome.SUCCEED),
@@ -137,6 +153,48 @@ CASES = [
         Dest("7.2", ("-M", "pc-i440fx-7.2", "-m", "64", "-accel", "kvm")),
         Outcome.SUCCEED,
         needs_kvm=True,
+    ),
+    Case(
+        "a subsection the destination does not know, 7.2",
+        RENAMED_SUBSECTION,
+        Dest("7.2", PC72),
+        Outcome.FAIL,
+        "cpu[0]/cpu/poll_control_xyz",
+    ),
+    Case(
+        "a subsection the destination does not know, 10.0",
+        RENAMED_SUBSECTION,
+        Dest("10.0", PC72),
+        Outcome.FAIL,
+        "cpu[0]/cpu/poll_control_xyz",
+    ),
+    Case("a section version too new", FW_CFG_V99, Dest("7.2", PC72), Outcome.FAIL, "fw_cfg[0]"),
+    Case(
+        "xhci with 8 ports into xhci with 4: the port count is not in the stream",
+        Dest("7.2", (*PC72, *XHCI_8_PORTS)),
+        Dest("7.2", (*PC72, *XHCI_4_PORTS)),
+        Outcome.FAIL,
+        "0000:00:02.0/xhci[0]/xhci/ports",
+    ),
+    Case(
+        "xhci with 4 ports into xhci with 8, 10.0",
+        Dest("10.0", (*PC72, *XHCI_4_PORTS)),
+        Dest("10.0", (*PC72, *XHCI_8_PORTS)),
+        Outcome.FAIL,
+        "0000:00:02.0/xhci[0]/xhci/ports",
+    ),
+    Case(
+        "3 hpet timers into 5 on 7.2: the count travels",
+        "pc-7.2",
+        Dest("7.2", (*PC72, *HPET_5)),
+        Outcome.SUCCEED,
+    ),
+    Case(
+        "3 hpet timers into 5 on 10.0, which validates the count",
+        "pc-7.2",
+        Dest("10.0", (*PC72, *HPET_5)),
+        Outcome.FAIL,
+        "hpet[0]/num_timers",
     ),
     Case(
         "mapped-ram source, plain destination",
@@ -230,7 +288,14 @@ class Oracle:
             self.profiles[dest] = merge_profiles(parts)
         return self.profiles[dest]
 
-    def source(self, source: str | Dest) -> tuple[Path, Stream]:
+    def source(self, source: str | Dest | Edited) -> tuple[Path, Stream]:
+        if isinstance(source, Edited):
+            path = self.root / f"edited-{abs(hash(source))}.bin"
+            if not path.exists():
+                data = sample_path(source.sample).read_bytes()
+                assert data.count(source.old) == 1, source
+                path.write_bytes(data.replace(source.old, source.new))
+            return path, read_stream(str(path))
         if isinstance(source, Dest):
             if source not in self.sources:
                 path = self.workdir() / "source.bin"

@@ -17,6 +17,7 @@ from typing import Any
 
 from vmdiff.compat.knowledge import KNOWN_VERSIONS, machine_version_tuple
 from vmdiff.compat.profile import (
+    ArrayLength,
     CheckedField,
     DestinationProfile,
     Fact,
@@ -128,6 +129,8 @@ def profile_from_stream(stream: Stream) -> DestinationProfile:
         f.path: CheckedField(f.path, f.type_name, _checked_value(f)) for f in _checked(stream)
     }
     profile.checked_fields = Fact(checked, f"{origin}: field values")
+    arrays = {a.path: a for a in _array_lengths(stream)}
+    profile.array_lengths = Fact(arrays, f"{origin}: array and buffer lengths")
     if stream.fault is not None:
         profile.built_from.append(f"{origin} stops at a fault: {stream.fault.message}")
     return profile
@@ -242,6 +245,43 @@ def _all_subsections(section: Section) -> Iterator[Any]:
         sub = stack.pop()
         yield sub
         stack.extend(sub.subsections)
+
+
+def _array_lengths(stream: Stream) -> Iterator[ArrayLength]:
+    def walk(fields: tuple[Field, ...]) -> Iterator[ArrayLength]:
+        for index, f in enumerate(fields):
+            count = array_length(f)
+            if count is not None:
+                counts = tuple(
+                    s.name for s in fields[:index] if is_integer(s.value) and s.value == count
+                )
+                yield ArrayLength(f.path, count, counts)
+            yield from walk(f.children)
+            for sub in f.subsections:
+                yield from walk(sub.fields)
+
+    for section in stream.device_sections():
+        yield from walk(section.fields)
+        for sub in _all_subsections(section):
+            yield from walk(sub.fields)
+
+
+def array_length(field: Field) -> int | None:
+    """The number of elements of an array field, else None.
+
+    Buffers are left out: QEMU versions re-cut them between releases (10.0 splits
+    globalstate's 100-byte runstate into 32 bytes, two flags and 66 unused bytes) while the
+    wire stays compatible, so a buffer's own length proves nothing.
+    """
+    prefix = f"{field.name}["
+    if field.children and all(c.name.startswith(prefix) for c in field.children):
+        return len(field.children)
+    return None
+
+
+def is_integer(value: object) -> bool:
+    """True for ints that are not bools."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _checked_value(field: Field) -> int | bytes:

@@ -99,6 +99,20 @@ class CheckedField:
 
 
 @dataclass(frozen=True, slots=True)
+class ArrayLength:
+    """How many elements the destination's array field holds.
+
+    ``count_fields`` are the earlier fields of the same struct whose value equals that length
+    in the destination's capture: when the source's copy of one of them also equals the
+    source's length, the count travels in the stream and the destination reads it from there.
+    """
+
+    path: str
+    length: int
+    count_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HostFacts:
     """The destination host's KVM: the MSRs it lists and its capabilities."""
 
@@ -124,6 +138,7 @@ class DestinationProfile:
     sections: Fact[dict[str, SectionFact]] | None = None
     vmsds: dict[str, VmsdFact] = field(default_factory=dict)
     checked_fields: Fact[dict[str, CheckedField]] | None = None
+    array_lengths: Fact[dict[str, ArrayLength]] | None = None
     host: HostFacts | None = None
     allow_ignore: Fact[frozenset[str]] | None = None
 
@@ -183,6 +198,7 @@ def _merge_two(a: DestinationProfile, b: DestinationProfile) -> DestinationProfi
     result.ram_blocks = _merge_mapping("RAM block", a.ram_blocks, b.ram_blocks)
     result.sections = _merge_mapping("section", a.sections, b.sections)
     result.checked_fields = _merge_mapping("checked field", a.checked_fields, b.checked_fields)
+    result.array_lengths = _merge_mapping("array", a.array_lengths, b.array_lengths)
     vmsds = dict(a.vmsds)
     for name, vmsd in b.vmsds.items():
         vmsds[name] = _merge_vmsd(vmsds[name], vmsd) if name in vmsds else vmsd
@@ -213,7 +229,7 @@ def _union_fact(
     return Fact(a.value | b.value, f"{a.source}; {b.source}")
 
 
-M = TypeVar("M", RamBlockFact, SectionFact, CheckedField)
+M = TypeVar("M", RamBlockFact, SectionFact, CheckedField, ArrayLength)
 
 
 def _merge_mapping(
@@ -322,6 +338,13 @@ def profile_to_json(profile: DestinationProfile) -> dict[str, Any]:
             for path, c in profile.checked_fields.value.items()
         }
         doc["checked_fields"] = _fact_json(profile.checked_fields, checked, key="fields")
+    if profile.array_lengths is not None:
+        arrays = {
+            path: {"length": a.length}
+            | ({"count_fields": list(a.count_fields)} if a.count_fields else {})
+            for path, a in profile.array_lengths.value.items()
+        }
+        doc["array_lengths"] = _fact_json(profile.array_lengths, arrays, key="fields")
     if profile.host is not None:
         host = profile.host
         doc["host"] = {"source": host.source}
@@ -471,6 +494,19 @@ def profile_from_json(document: object, origin: str) -> DestinationProfile:
                 value = reader.integer(raw, f"checked_fields.{path}.value")
             checked[path] = CheckedField(path, type_name, value)
         profile.checked_fields = Fact(checked, reader.source(entry, "checked_fields"))
+    if "array_lengths" in doc:
+        entry = reader.mapping(doc["array_lengths"], "array_lengths")
+        arrays = {
+            path: ArrayLength(
+                path,
+                reader.integer(a.get("length"), f"array_lengths.{path}.length"),
+                tuple(
+                    map(str, reader.sequence(a.get("count_fields", []), f"array_lengths.{path}"))
+                ),
+            )
+            for path, a in reader.items(entry.get("fields", {}), "array_lengths.fields")
+        }
+        profile.array_lengths = Fact(arrays, reader.source(entry, "array_lengths"))
     if "host" in doc:
         entry = reader.mapping(doc["host"], "host")
         msrs = entry.get("msrs")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+ENOENT_TEXT = "No such file or directory"
+
 
 class VerdictKind(StrEnum):
     """The four answers vmdiff gives for a section, subsection, RAM block, command or field."""
@@ -99,8 +101,12 @@ class CheckResult:
         """One line: "would FAIL at …", "would SUCCEED, 2 subsections silently dropped", …"""
         failure = self.first_failure
         if failure is not None:
-            what = "the destination QEMU would abort" if failure.crash else None
-            detail = what or failure.qemu_message or failure.reason
+            detail = failure.qemu_message or failure.reason
+            if failure.crash:
+                detail = "the destination QEMU would abort"
+            elif failure.qemu_messages and failure.qemu_messages[-1].endswith(ENOENT_TEXT):
+                # QEMU names neither the subsection nor the reason: vmdiff's reason does.
+                detail = failure.reason
             return f"would FAIL at {failure.path}: {detail}"
         ignored = [v for v in self.verdicts if v.kind is VerdictKind.IGNORE]
         if ignored:

@@ -42,6 +42,19 @@ class ResizeableBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class Validation:
+    """A VMSTATE_VALIDATE check on a field: a range, or equality with an array's local length."""
+
+    vmsd: str
+    name: str
+    fields: tuple[str, ...]
+    source: str
+    minimum: int | None = None
+    maximum: int | None = None
+    equals_length_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VersionKnowledge:
     """What one QEMU version accepts beyond what a dump says, and the texts it prints."""
 
@@ -60,6 +73,7 @@ class VersionKnowledge:
     ram_section_version: int
     resizeable_blocks: dict[str, ResizeableBlock]
     vmsds: dict[str, VmsdFact]
+    validations: tuple[Validation, ...] = ()
 
     def message(self, key: str, **values: object) -> str:
         """The text QEMU prints for ``key``, filled in."""
@@ -160,6 +174,18 @@ def version_knowledge(version: str) -> VersionKnowledge | None:
             name: _vmsd(name, v, f"built-in knowledge for QEMU {key}")
             for name, v in doc["vmsds"].items()
         },
+        validations=tuple(
+            Validation(
+                vmsd=c["vmsd"],
+                name=c["name"],
+                fields=tuple(c["fields"]),
+                source=c["source"],
+                minimum=c.get("minimum"),
+                maximum=c.get("maximum"),
+                equals_length_of=c.get("equals_length_of"),
+            )
+            for c in doc["validations"]["checks"]
+        ),
     )
 
 

@@ -16,7 +16,8 @@ from vmdiff.compat.destination import ENOENT, Destination
 from vmdiff.compat.profile import VmsdFact
 from vmdiff.compat.rules.hints import stop_hint
 from vmdiff.compat.rules.host import restore_verdict
-from vmdiff.compat.rules.values import check_value
+from vmdiff.compat.rules.lengths import check_length
+from vmdiff.compat.rules.values import check_validation, check_value
 from vmdiff.compat.verdict import Verdict, VerdictKind
 from vmdiff.layouts import FieldLayout, StreamLayout, VmsdLayout
 from vmdiff.model import Field, Section, Subsection
@@ -56,11 +57,15 @@ class SectionWalk:
         chain: Chain,
     ) -> Iterator[Verdict]:
         layouts = {f.display_name: f for f in vmsd_layout.fields} if vmsd_layout else {}
-        for field in fields:
+        for index, field in enumerate(fields):
             layout = layouts.get(field.name)
-            verdict = check_value(field, container, chain, self.section, self.dest)
-            if verdict is not None:
-                yield verdict
+            for verdict in (
+                check_validation(field, container, chain, self.section, self.dest),
+                check_length(field, fields[:index], self.section, self.dest),
+                check_value(field, container, chain, self.section, self.dest),
+            ):
+                if verdict is not None:
+                    yield verdict
             yield from self._inside(field, layout, container, chain)
 
     def _inside(
@@ -190,7 +195,7 @@ class SectionWalk:
             VerdictKind.REJECT,
             SUBJECT,
             sub.path,
-            f"the destination's {vmsd.name} has no subsection {sub.name}; QEMU fails with only "
+            f"the destination's {vmsd.name} has no subsection {sub.name}; QEMU prints only "
             f"'No such file or directory' and does not name it{hint}",
             self._failure(chain, errno=ENOENT),
             offset=sub.span.start,

@@ -179,3 +179,46 @@ def _lines(
     steps = [(container or "?", own), *reversed(chain)]
     wrapped = [dest.message("field_failed", vmsd=vmsd, field=name) for vmsd, name in steps]
     return dest.section_failure(section, cause, *wrapped)
+
+
+def check_validation(
+    field: Field,
+    container: str | None,
+    chain: tuple[tuple[str, str], ...],
+    section: Section,
+    dest: Destination,
+) -> Verdict | None:
+    """A rejection when a VMSTATE_VALIDATE check vmdiff knows of refuses this field's value."""
+    if dest.knowledge is None or not isinstance(field.value, int) or isinstance(field.value, bool):
+        return None
+    value = field.value
+    for check in dest.knowledge.validations:
+        if check.vmsd != container or field.name not in check.fields:
+            continue
+        if check.equals_length_of is not None:
+            lengths = dest.profile.array_lengths
+            array = f"{section.path}/{check.equals_length_of}"
+            local = lengths.value.get(array) if lengths is not None else None
+            if local is None or value == local.length:
+                continue
+            reason = (
+                f"the source sends {value}; the destination has {local.length} and refuses others"
+            )
+        elif (check.minimum is None or value >= check.minimum) and (
+            check.maximum is None or value <= check.maximum
+        ):
+            continue
+        else:
+            accepted = f"{check.minimum}..{check.maximum}"
+            reason = f"the source sends {value}; the destination accepts {accepted}"
+        cause = dest.message("validation_failed", vmsd=check.vmsd, name=check.name)
+        wrapped = [dest.message("field_failed", vmsd=v, field=f) for v, f in reversed(chain)]
+        return Verdict(
+            VerdictKind.REJECT,
+            SUBJECT,
+            field.path,
+            f"{reason} ({check.source})",
+            dest.section_failure(section, cause, *wrapped, errno="EPERM"),
+            offset=field.span.start,
+        )
+    return None
