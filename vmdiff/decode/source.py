@@ -123,12 +123,13 @@ def open_source(path: str) -> Source:
 
 
 def _map(handle: BinaryIO, path: str, notes: list[str] | None = None) -> Source:
-    size = os.fstat(handle.fileno()).st_size
+    # A block device (a save written straight to a disk) reports st_size 0: ask it by seeking.
+    size = os.fstat(handle.fileno()).st_size or handle.seek(0, os.SEEK_END)
     if size == 0:
         handle.close()
         return Source(path=path, buf=b"", size=0, notes=notes or [])
     try:
-        buf = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        buf = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as err:
         handle.close()
         raise InputError(f"{path}: cannot map into memory: {err}") from None
