@@ -8,10 +8,13 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from tests.conftest import sample_path
-from tests.tui.helpers import compare_app, loaded, settle, static_text
+from tests.tui.helpers import compare_app, loaded, settle, static_text, truncated_copy
 from vmdiff.compat import load_destination
+from vmdiff.decode import open_capture
+from vmdiff.diff import CompareOptions
 from vmdiff.tui.app import VmdiffApp
 from vmdiff.tui.outline import OutlineNode
+from vmdiff.tui.sources import Loaded
 from vmdiff.tui.widgets.section_tree import SectionTree
 
 SIZE = (120, 40)
@@ -183,3 +186,25 @@ async def test_export_at_the_root_writes_the_reports(tmp_path: Path) -> None:
     text = target.read_text()
     assert "0000:00:02.0/e1000[0]" in text
     assert "would SUCCEED" in text
+
+
+async def test_a_cut_capture_borrows_b_vmdesc_like_vmdiff_diff(tmp_path: Path) -> None:
+    cut = open_capture(str(truncated_copy(tmp_path)), index_pages=True)
+    app = VmdiffApp(Loaded.of(cut), loaded("pc-7.2"), options=CompareOptions(ignore_volatile=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        outline = app.browse.outlines["a"]
+        # Decoded again with pc-7.2's vmdesc: the devices before the cut have their fields,
+        # and the fault moves into fw_cfg[0], where the bytes really end.
+        cpu = outline.find_path("cpu[0]")
+        assert cpu is not None and cpu.problem is None
+        assert [c.path for c in cpu.children[:2]] == ["cpu[0]/env.regs", "cpu[0]/env.eip"]
+        node = app.browse.current
+        assert node is not None and node.kind == "fault"
+        assert outline.stream.fault is not None
+        assert "subsection header" in outline.stream.fault.expected
+        assert "no differences" in _status(app)
+        notes = _find(app, "comparison")
+        texts = [child.name for child in notes.children]
+        assert any("sections of B come after the point where A stopped" in t for t in texts)
+        assert any("decoded with the vmdesc of" in n for n in outline.stream.notes)

@@ -194,4 +194,4 @@ def test_export_markdown_lists_the_subtree(pc72: Outline) -> None:
     rows = [line for line in lines if line.startswith("| apic[0]")]
     assert len(rows) == sum(1 for _ in node.walk())
     assert "| apic[0]/isr[7] | 0x55e2c | 4 | uint32 | 0 |" in rows
-    assert export_file_name(node, pc72) == "pc-7-apic_0.md"
+    assert export_file_name(node, pc72) == "pc-7.2-apic_0.md"

@@ -91,3 +91,7 @@ def test_snapshot_compare_changed_field_narrow(snap_compare: SnapCompare) -> Non
 def test_snapshot_compare_differences_only(snap_compare: SnapCompare) -> None:
     app = compare_app("pc-7.2", "pc-7.2-e1000")
     assert snap_compare(app, terminal_size=WIDE, run_before=_settled, press=["f", "n", "n"])
+
+
+def test_snapshot_export(snap_compare: SnapCompare) -> None:
+    assert snap_compare(browse_app(), terminal_size=NARROW, run_before=_open_cpu_eip, press=["e"])

@@ -5,18 +5,23 @@ No Textual here: the browse screen runs ``analyse`` in a worker, then ``apply`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.text import Text
 
 from vmdiff.compat import CheckResult, DestinationProfile, VerdictKind, check, profile_from_stream
 from vmdiff.decode import Capture
+from vmdiff.decode.reader import decode_source
+from vmdiff.decode.source import finish_stream
 from vmdiff.diff import CompareOptions, DiffResult, compare
+from vmdiff.errors import LayoutError
+from vmdiff.layouts import layout_from_json
 from vmdiff.model import Stream
 from vmdiff.report.diff_describe import summary_line
 from vmdiff.report.diff_markdown import diff_to_markdown
 from vmdiff.report.verdict_markdown import check_to_markdown
 from vmdiff.tui.annotate import annotate_comparison
+from vmdiff.tui.from_stream import build_outline
 from vmdiff.tui.outline import Outline
 from vmdiff.tui.verdicts import annotate_verdicts
 
@@ -25,11 +30,34 @@ Side = Capture | Stream
 
 @dataclass(slots=True)
 class Analysis:
-    """The comparison of A with B (if there is a B) and A's verdicts (if there is a destination)."""
+    """The comparison of A with B (if there is a B) and A's verdicts (if there is a destination).
+
+    ``redecoded`` holds the sides decoded again with the other side's vmdesc, with their trees.
+    """
 
     diff: DiffResult | None = None
     check: CheckResult | None = None
     destination: str | None = None
+    redecoded: dict[str, tuple[Capture, Outline]] = field(default_factory=dict)
+
+
+def borrow_layout(capture: Capture, other: Capture) -> Capture | None:
+    """A capture with no vmdesc of its own (cut short, say) decoded with the other's vmdesc.
+
+    The same rule as ``vmdiff A B``, so the app shows the differences the command prints.
+    """
+    own, theirs = capture.stream.vmdesc, other.stream.vmdesc
+    if (own is not None and own.json is not None) or theirs is None or theirs.json is None:
+        return None
+    origin = f"the vmdesc of {other.stream.path}"
+    try:
+        layout = layout_from_json(theirs.json, origin)
+    except LayoutError:
+        return None
+    stream = decode_source(capture.source, layout=layout, index_pages=True)
+    finish_stream(capture.source, stream)
+    stream.notes.append(f"no vmdesc of its own: decoded with {origin}")
+    return Capture(capture.source, stream)
 
 
 def analyse(
@@ -40,6 +68,13 @@ def analyse(
 ) -> Analysis:
     """Compare A with B, and check A against the destination (B's configuration if none given)."""
     analysis = Analysis()
+    if isinstance(a, Capture) and isinstance(b, Capture):
+        for side, mine, theirs in (("a", a, b), ("b", b, a)):
+            borrowed = borrow_layout(mine, theirs)
+            if borrowed is not None:
+                analysis.redecoded[side] = (borrowed, build_outline(borrowed.stream, side=side))
+        a = analysis.redecoded["a"][0] if "a" in analysis.redecoded else a
+        b = analysis.redecoded["b"][0] if "b" in analysis.redecoded else b
     if b is not None:
         analysis.diff = compare(a, b, options)
     stream_a = a.stream if isinstance(a, Capture) else a

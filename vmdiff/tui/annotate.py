@@ -78,6 +78,12 @@ def annotate_comparison(a: Outline, b: Outline, result: DiffResult) -> int:
     for node in {id(n): n for n in marked}.values():
         for ancestor in node.ancestors():
             ancestor.marked_below += 1
+    if result.notes:
+        notes = a.root.add(
+            OutlineNode("notes", "comparison", "comparison", summary=str(len(result.notes)))
+        )
+        for number, note in enumerate(result.notes):
+            notes.add(OutlineNode("note", note, f"comparison/{number}", value=note))
     return len(marked)
 
 

@@ -12,6 +12,7 @@ from vmdiff.report.values import format_size
 from vmdiff.tui.outline import Outline, OutlineNode
 
 MAX_ROWS = 5000
+_CAPTURE_SUFFIXES = frozenset(("bin", "img", "sav", "save", "gz", "bz2", "xz", "zst", "lzo"))
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -85,6 +86,8 @@ def export_markdown(
 
 def export_file_name(node: OutlineNode, outline: Outline) -> str:
     """A file name for the export, e.g. ``pc-7.2-cpu_0.md``."""
-    stem = outline.root.name.split(".", 1)[0]
+    stem = outline.root.name
+    while "." in stem and stem.rsplit(".", 1)[1].lower() in _CAPTURE_SUFFIXES:
+        stem = stem.rsplit(".", 1)[0]
     part = _UNSAFE.sub("_", node.path).strip("_") if node.path else "stream"
     return f"{stem}-{part}.md"

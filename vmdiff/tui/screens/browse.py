@@ -206,14 +206,17 @@ class BrowseScreen(Screen[None]):
         self.hex_view.show_buffer(buf, size)
         self.section_tree.load(root, self._keep())
         self._update_status()
-        fault = self.outlines["a"].stream.fault
-        first = next((n for n in root.children if n.kind == "fault"), None) if fault else None
-        target = first or (root.children[0] if root.children else root)
         # After the first layout, so the panes know their height when they scroll.
-        self.call_after_refresh(self._first_selection, target)
+        self.call_after_refresh(self._first_selection, self._opening_node())
         if self.comparing or self.destination is not None:
             self.status.progress(0, None)
             self._analyse(self.decoded["a"], self.decoded.get("b"))
+
+    def _opening_node(self) -> OutlineNode:
+        """Where the cursor starts: on the fault if decoding stopped at one, else the header."""
+        root = self.outlines["a"].root
+        fault = next((n for n in root.children if n.kind == "fault"), None)
+        return fault or (root.children[0] if root.children else root)
 
     def _first_selection(self, node: OutlineNode) -> None:
         if self.current is None or self.analysis is None:
@@ -233,6 +236,11 @@ class BrowseScreen(Screen[None]):
         self.status.finished()
         self.analysis = message.analysis
         current = self.current
+        for side, (capture, outline) in message.analysis.redecoded.items():
+            # Decoded again with the other side's vmdesc: the same bytes, now with fields.
+            self.decoded[side] = capture
+            self.outlines[side] = outline
+            current = None
         apply(message.analysis, self.outlines["a"], self.outlines.get("b"))
         root = self.outlines["a"].root
         self.marks = Marks(root)
@@ -242,9 +250,8 @@ class BrowseScreen(Screen[None]):
         target = None
         if failure is not None:
             target = next((n for n in self.marks.marked if n.verdict == "reject"), None)
-        target = target or current
-        if target is not None:
-            self.call_after_refresh(self.go_to_node, target)
+        target = target or current or self._opening_node()
+        self.call_after_refresh(self.go_to_node, target)
 
     def _update_status(self) -> None:
         lines = [
