@@ -198,6 +198,7 @@ async def test_help_lists_the_keys() -> None:
         text = static_text(app.screen.query_one("#help-keys", Static))
         for words in ("Search names", "Go to an offset", "Quit", "Command palette", "First byte"):
             assert words in text
+        assert "other stream" not in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

@@ -78,6 +78,10 @@ async def test_changed_field_shows_both_values_and_x_shows_b_bytes() -> None:
         assert app.browse.hex_view.cursor == eip.other.span.start
         await pilot.press("x")
         assert app.browse.hex_side == "a"
+        await pilot.press("f1")
+        assert "Show the other stream's bytes" in static_text(
+            app.screen.query_one("#help-keys", Static)
+        )
 
 
 async def test_first_rejection_is_selected_with_the_qemu_message() -> None:

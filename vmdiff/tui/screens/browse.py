@@ -30,7 +30,7 @@ from vmdiff.tui.messages import AnalysisReady, CaptureDecoded, CaptureFailed, De
 from vmdiff.tui.outline import Outline, OutlineNode
 from vmdiff.tui.screens.export import ExportScreen
 from vmdiff.tui.screens.goto import GotoScreen
-from vmdiff.tui.screens.help import HelpScreen, KeyGroup
+from vmdiff.tui.screens.help import HelpScreen, key_groups
 from vmdiff.tui.screens.search import SearchScreen
 from vmdiff.tui.sources import Loaded, StreamSource, ToOpen
 from vmdiff.tui.widgets.field_panel import FieldPanel
@@ -125,7 +125,7 @@ class BrowseScreen(Screen[None]):
         """Show what is already decoded; decode files in workers."""
         self.hex_view.border_title = "bytes"
         self.details.border_title = "details"
-        names = ", ".join(_source_name(s) for s in self.sources.values())
+        names = ", ".join(s.name for s in self.sources.values())
         self.status.say(Text(f"decoding {names}…", "italic"))
         for side, source in self.sources.items():
             if isinstance(source, Loaded):
@@ -452,61 +452,11 @@ class BrowseScreen(Screen[None]):
             return self.comparing
         return True
 
-    def key_groups(self) -> list[KeyGroup]:
-        """The keys for the help screen, from the bindings themselves."""
-        app = self.app
-
-        def rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
-            found: list[tuple[str, str]] = []
-            for item in bindings:
-                if isinstance(item, Binding):
-                    keys = ", ".join(
-                        app.get_key_display(Binding(k.strip(), item.action, item.description))
-                        for k in item.key.split(",")
-                    )
-                    found.append((keys, item.tooltip or item.description))
-            return found
-
-        screen_rows = [
-            r for r in rows(self.BINDINGS) if "other stream" not in r[1] or self.comparing
-        ]
-        return [
-            (
-                "Everywhere",
-                [
-                    *rows(list(app.BINDINGS)),
-                    ("ctrl+p", "Command palette: every action, and jump to a path"),
-                    ("tab, shift+tab", "Next / previous pane"),
-                    *screen_rows,
-                ],
-            ),
-            (
-                "Tree",
-                [
-                    ("up, down", "Move"),
-                    ("enter, space", "Open or close the node"),
-                    *rows(SectionTree.BINDINGS),
-                    ("shift+up, shift+down", "Previous / next sibling"),
-                ],
-            ),
-            ("Hex pane", rows(HexView.BINDINGS)),
-            (
-                "Mouse",
-                [
-                    ("click", "Select a tree line, or put the hex cursor on a byte"),
-                    ("wheel", "Scroll the pane under the pointer"),
-                ],
-            ),
-            (
-                "Dialogs",
-                [("enter", "Accept"), ("escape", "Cancel"), ("up, down", "Move through results")],
-            ),
-        ]
-
     def action_help(self) -> None:
         """Show the keys."""
-        self.app.push_screen(HelpScreen(self.key_groups()))
-
-
-def _source_name(source: StreamSource) -> str:
-    return source.name
+        screen_bindings = [
+            b
+            for b in self.BINDINGS
+            if self.comparing or not (isinstance(b, Binding) and b.action == "swap_side")
+        ]
+        self.app.push_screen(HelpScreen(key_groups(self.app, screen_bindings)))
