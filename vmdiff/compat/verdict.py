@@ -39,7 +39,7 @@ class Verdict:
     crash: bool = False
     """The destination would abort (an assertion) rather than report an error."""
     predicted: bool = False
-    """The outcome follows from QEMU's code but was not observed on a real QEMU."""
+    """The messages follow from QEMU's code; a real QEMU may word or reach them differently."""
 
     @property
     def qemu_message(self) -> str | None:

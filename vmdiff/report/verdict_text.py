@@ -59,7 +59,9 @@ def _explain_failure(failure: Verdict, console: Console) -> None:
         for message in failure.qemu_messages:
             console.print(Text(f"    {message}"))
     if failure.predicted:
-        console.print(Text("  (predicted from QEMU's code, not seen on a real QEMU)", style="dim"))
+        console.print(
+            Text("  (predicted from QEMU's code; the exact words may differ)", style="dim")
+        )
 
 
 def _verdict_line(verdict: Verdict, *, first: bool) -> Text:

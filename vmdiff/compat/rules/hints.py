@@ -13,6 +13,6 @@ def stop_hint(name: str) -> str:
             major, minor = prop.last_version
             return (
                 f"; a source on a machine type {major}.{minor} or older would not send it "
-                f"({prop.property}={prop.value}, {prop.source})"
+                f"({prop.object} property {prop.property}={prop.value})"
             )
     return ""
