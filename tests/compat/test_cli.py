@@ -143,3 +143,28 @@ def test_check_bad_destination_is_one_line_and_exit_2(
     status, out, err = run(capsys, "check", s("pc-7.2"), "--dest", str(bad))
     assert status == 2 and out == ""
     assert err.strip() == f"vmdiff: {bad}: machine_type.value: expected str, found 7"
+
+
+def test_diff_check_adds_verdicts_for_b_as_destination(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, s("pc-7.2-kvm"), s("pc-7.2"), "--ignore-volatile", "--check")
+    assert status == 3
+    assert "1 section only in A" in out
+    assert "would FAIL at kvmclock[0]: Unknown savevm section or instance 'kvmclock' 0." in out
+    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"), "--check", "--json")
+    document = json.loads(out)
+    assert status == 1
+    assert (document["format"], document["check"]["format"]) == (
+        "vmdiff.diff/1",
+        "vmdiff.verdicts/1",
+    )
+    assert document["check"]["outcome"] == "succeed"
+
+
+def test_diff_with_a_profile_as_b_only_checks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    profile = tmp_path / "dest"
+    run(capsys, "profile", "build", "--capture", s("pc-7.2"), "-o", str(profile))
+    status, out, _ = run(capsys, s("pc-7.2-m128"), str(profile))
+    assert status == 3
+    assert out.splitlines()[1].startswith("would FAIL at ram/pc.ram: Size mismatch")

@@ -7,10 +7,18 @@ import json
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
-from vmdiff.compat import CheckResult, DestinationProfile, Outcome, check, load_destinations
+from vmdiff.compat import (
+    CheckResult,
+    DestinationProfile,
+    Outcome,
+    check,
+    load_destinations,
+    profile_from_stream,
+)
 from vmdiff.compat.build import with_qemu_version
 from vmdiff.compat.profile import Fact, merge_profiles
 from vmdiff.errors import ExitStatus
+from vmdiff.model import Stream
 from vmdiff.report.verdict_json import check_to_json
 from vmdiff.report.verdict_markdown import check_to_markdown
 from vmdiff.report.verdict_text import render_check
@@ -74,20 +82,54 @@ def destination_from_args(args: argparse.Namespace) -> DestinationProfile:
 
 def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     """Check and print; exit 0 clean, 1 differences or unknowns, 3 would fail or drop state."""
-    profile = destination_from_args(args)
-    with decoded(args.capture, io, layout=layout_from_args(args)) as capture:
+    fmt = "json" if args.json else args.format
+    return check_file(
+        args.capture, destination_from_args(args), fmt, io, brief=args.brief, args=args
+    )
+
+
+def check_file(
+    path: str,
+    profile: DestinationProfile,
+    fmt: str,
+    io: ConsoleIO,
+    *,
+    brief: bool,
+    args: argparse.Namespace,
+) -> int:
+    """Decode ``path``, check it against ``profile``, print the report and return the status."""
+    with decoded(path, io, layout=layout_from_args(args)) as capture:
         stream = capture.stream
     result = check(stream, profile)
-    fmt = "json" if args.json else args.format
     if fmt == "json":
         print(json.dumps(check_to_json(result, profile.built_from), indent=1))
-    elif fmt == "markdown":
-        print(check_to_markdown(result, brief=args.brief), end="")
     else:
-        render_check(result, io.out, brief=args.brief)
+        emit_check(result, fmt, io, brief=brief)
     if report_fault(stream, io):
         return ExitStatus.TROUBLE
     return exit_status(result)
+
+
+def emit_check(result: CheckResult, fmt: str, io: ConsoleIO, *, brief: bool) -> None:
+    """Print the verdict report as text or Markdown."""
+    if fmt == "markdown":
+        print(check_to_markdown(result, brief=brief), end="")
+    else:
+        render_check(result, io.out, brief=brief)
+
+
+def is_destination_document(path: str) -> bool:
+    """True when ``path`` holds JSON (a profile or a -dump-vmstate file), not a capture."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(64).lstrip()[:1] == b"{"
+    except OSError:
+        return False
+
+
+def check_against_capture(stream: Stream, destination: Stream) -> CheckResult:
+    """The verdicts for ``stream`` with the capture ``destination`` taken as the destination."""
+    return check(stream, profile_from_stream(destination))
 
 
 def exit_status(result: CheckResult) -> int:

@@ -12,7 +12,15 @@ from functools import partial
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemainingColumn
 
 from vmdiff.cli import ConsoleIO
+from vmdiff.commands.check import (
+    check_against_capture,
+    check_file,
+    emit_check,
+    exit_status,
+    is_destination_document,
+)
 from vmdiff.commands.common import add_layout_argument, layout_from_args, report_fault
+from vmdiff.compat import CheckResult, load_destinations
 from vmdiff.diff import CompareOptions, DiffResult, compare
 from vmdiff.diff.load import CapturePair, open_pair
 from vmdiff.errors import ExitStatus, InputError
@@ -21,6 +29,7 @@ from vmdiff.model import Stream
 from vmdiff.report.diff_json import diff_to_json
 from vmdiff.report.diff_markdown import diff_to_markdown
 from vmdiff.report.diff_text import render_diff, render_stat
+from vmdiff.report.verdict_json import check_to_json
 
 NAME = "diff"
 HELP = "compare two captures: configuration, sections, subsections, fields and RAM"
@@ -66,6 +75,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only sections whose idstr or path matches this glob (repeatable; "
         "'ram', 'configuration' and 'command' name the stream-level records)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also give the verdicts with B as the destination (vmdiff check A --dest B); "
+        "exit 3 if it would fail or drop state. A profile or dump as B is only checked",
+    )
     add_layout_argument(parser)
 
 
@@ -73,6 +88,10 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     """Compare; exit 0 if nothing differs after the filters, 1 if something does."""
     if args.a == "-" and args.b == "-":
         raise InputError("only one of A and B can be standard input")
+    if is_destination_document(args.b):
+        # B is a profile or a -dump-vmstate file: nothing to compare, only to check.
+        output = "json" if args.json else args.format
+        return check_file(args.a, load_destinations([args.b]), output, io, brief=False, args=args)
     options = CompareOptions(
         ignore=tuple(args.ignore),
         ignore_volatile=args.ignore_volatile,
@@ -86,7 +105,10 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
             report_fault(stream, io)
         result = compare(pair.a, pair.b, options)
         result.notes[:0] = pair.notes
-        _render(result, args, io)
+        verdicts = check_against_capture(pair.a.stream, pair.b.stream) if args.check else None
+        _render(result, args, io, verdicts)
+    if verdicts is not None and exit_status(verdicts) == ExitStatus.WOULD_FAIL:
+        return ExitStatus.WOULD_FAIL
     return ExitStatus.DIFFERENT if result else ExitStatus.OK
 
 
@@ -128,13 +150,22 @@ def _require_stream(stream: Stream) -> None:
         raise InputError(f"{stream.path}: not a QEMU migration stream: {stream.fault.message}")
 
 
-def _render(result: DiffResult, args: argparse.Namespace, io: ConsoleIO) -> None:
+def _render(
+    result: DiffResult, args: argparse.Namespace, io: ConsoleIO, verdicts: CheckResult | None
+) -> None:
     output = "json" if args.json else args.format
     if output == "json":
-        print(json.dumps(diff_to_json(result, stat=args.stat), indent=1))
-    elif output == "markdown":
+        document = diff_to_json(result, stat=args.stat)
+        if verdicts is not None:
+            document["check"] = check_to_json(verdicts)
+        print(json.dumps(document, indent=1))
+        return
+    if output == "markdown":
         print(diff_to_markdown(result, stat=args.stat), end="")
     elif args.stat:
         render_stat(result, io.out)
     else:
         render_diff(result, io.out)
+    if verdicts is not None:
+        io.out.print()
+        emit_check(verdicts, output, io, brief=True)
