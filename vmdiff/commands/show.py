@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from fnmatch import fnmatchcase
 
 from vmdiff.cli import ConsoleIO
@@ -67,7 +68,8 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
 
     if args.json:
         document = stream_to_json(stream, chosen)
-        print(json.dumps(document, indent=1))
+        # Indented for a person at a terminal; compact (and encoded in C, 5x faster) for a pipe.
+        print(json.dumps(document, indent=1 if sys.stdout.isatty() else None))
     else:
         paths = None if chosen is None else {s.path for s in chosen}
         render_show(stream, io.out, sections=paths, field_filter=field_filter, ram_detail=args.ram)
