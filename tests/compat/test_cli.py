@@ -168,3 +168,30 @@ def test_diff_with_a_profile_as_b_only_checks(
     status, out, _ = run(capsys, s("pc-7.2-m128"), str(profile))
     assert status == 3
     assert out.splitlines()[1].startswith("would FAIL at ram/pc.ram: Size mismatch")
+
+
+def test_check_cut_short_stream_fails_where_the_data_ends(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(sample_path("pc-7.2").read_bytes()[:300_000])
+    status, out, err = run(capsys, "check", str(cut), "--dest", s("pc-7.2"), "--json")
+    document = json.loads(out)
+    assert status == 2 and "offset 0x493d6" in err
+    assert document["first_failure"]["path"] == "offset 0x493d6"
+    assert document["first_failure"]["message"] == "load of migration failed: Input/output error"
+    assert document["warnings"] == []
+
+
+def test_check_refuses_junk_and_cut_destinations(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a stream at all\n" * 3)
+    status, out, err = run(capsys, "check", str(junk), "--dest", s("pc-7.2"))
+    assert status == 2 and out == "" and "not a QEMU migration stream" in err
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(sample_path("pc-7.2").read_bytes()[:300_000])
+    status, out, err = run(capsys, "check", s("pc-7.2"), "--dest", str(cut))
+    assert status == 2 and out == ""
+    assert "the capture stops at a fault" in err and len(err.splitlines()) == 1

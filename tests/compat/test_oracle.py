@@ -27,6 +27,8 @@ from vmdiff.qemu import QemuBinary, capture, dump_vmstate, find_qemu, kvm_availa
 
 PC72 = ("-M", "pc-i440fx-7.2", "-m", "64", "-accel", "tcg")
 PC10 = ("-M", "pc-i440fx-10.0", "-m", "64", "-accel", "tcg")
+Q35_72 = ("-M", "pc-q35-7.2", "-m", "64", "-accel", "tcg")
+Q35_10 = ("-M", "pc-q35-10.0", "-m", "64", "-accel", "tcg")
 E1000 = ("-device", "e1000,mac=52:54:00:12:34:56")
 E1000_82545EM = ("-device", "e1000-82545em,mac=52:54:00:12:34:56")
 SHARED = (
@@ -85,6 +87,23 @@ CASES = [
     Case("10.0 same command line", "pc-10.0", Dest("10.0", PC10), Outcome.SUCCEED),
     Case("7.2 into 10.0 on pc-i440fx-7.2", "pc-7.2", Dest("10.0", PC72), Outcome.SUCCEED),
     Case("10.0 into 7.2 on pc-i440fx-7.2", "pc-7.2-on-10.0", Dest("7.2", PC72), Outcome.SUCCEED),
+    Case("q35 7.2 same command line", "q35-7.2", Dest("7.2", Q35_72), Outcome.SUCCEED),
+    Case("q35 10.0 same command line", "q35-10.0", Dest("10.0", Q35_10), Outcome.SUCCEED),
+    Case("q35 7.2 into 10.0 on pc-q35-7.2", "q35-7.2", Dest("10.0", Q35_72), Outcome.SUCCEED),
+    Case(
+        "q35 into i440fx",
+        "q35-7.2",
+        Dest("7.2", PC72),
+        Outcome.FAIL,
+        "configuration/machine_type",
+    ),
+    Case(
+        "destination missing the USB controller (no ROM block)",
+        "pc-7.2-usb",
+        Dest("7.2", PC72),
+        Outcome.FAIL,
+        "0000:00:02.0/xhci[0]",
+    ),
     Case(
         "10.0 default machine into 7.2",
         "pc-10.0",

@@ -17,7 +17,7 @@ from vmdiff.compat import (
 )
 from vmdiff.compat.build import with_qemu_version
 from vmdiff.compat.profile import Fact, merge_profiles
-from vmdiff.errors import ExitStatus
+from vmdiff.errors import ExitStatus, InputError
 from vmdiff.model import Stream
 from vmdiff.report.verdict_json import check_to_json
 from vmdiff.report.verdict_markdown import check_to_markdown
@@ -100,6 +100,8 @@ def check_file(
     """Decode ``path``, check it against ``profile``, print the report and return the status."""
     with decoded(path, io, layout=layout_from_args(args)) as capture:
         stream = capture.stream
+    if stream.version is None and stream.fault is not None:
+        raise InputError(f"{stream.path}: not a QEMU migration stream: {stream.fault.message}")
     result = check(stream, profile)
     if fmt == "json":
         print(json.dumps(check_to_json(result, profile.built_from), indent=1))

@@ -33,7 +33,7 @@ from vmdiff.compat.profile import (
 )
 from vmdiff.decode import open_capture
 from vmdiff.errors import VmdiffError
-from vmdiff.model import Command, Field, Section, Stream
+from vmdiff.model import Command, EndOfStream, Field, Section, Stream
 
 CHECKED_TYPES = frozenset(
     {
@@ -97,6 +97,11 @@ def _head(path: str) -> bytes:
 def profile_from_stream(stream: Stream) -> DestinationProfile:
     """What a capture made on the destination says about the destination."""
     origin = f"capture {stream.path}"
+    if stream.fault is not None and not any(isinstance(r, EndOfStream) for r in stream.records):
+        raise ProfileError(
+            f"{stream.path}: the capture stops at a fault ({stream.fault.message}); a "
+            "destination profile needs a capture that decodes to its end"
+        )
     profile = DestinationProfile(built_from=[f"{origin} (a migration stream of the destination)"])
     config = stream.configuration
     if config is not None:
@@ -131,8 +136,6 @@ def profile_from_stream(stream: Stream) -> DestinationProfile:
     profile.checked_fields = Fact(checked, f"{origin}: field values")
     arrays = {a.path: a for a in _array_lengths(stream)}
     profile.array_lengths = Fact(arrays, f"{origin}: array and buffer lengths")
-    if stream.fault is not None:
-        profile.built_from.append(f"{origin} stops at a fault: {stream.fault.message}")
     return profile
 
 

@@ -12,7 +12,10 @@ from vmdiff.compat.rules.subsections import section_walk
 from vmdiff.compat.verdict import CheckResult, Verdict, VerdictKind
 from vmdiff.errors import LayoutError
 from vmdiff.layouts import StreamLayout, layout_from_json
-from vmdiff.model import Command, Record, Section, Stream
+from vmdiff.model import Command, EndOfStream, Record, Section, Stream
+
+# A fault this close to the end of the file means the data ran out: the stream was cut short.
+CUT_SHORT_WINDOW = 64 * 1024
 
 
 def check(stream: Stream, profile: DestinationProfile) -> CheckResult:
@@ -29,20 +32,45 @@ def check(stream: Stream, profile: DestinationProfile) -> CheckResult:
     result.verdicts += check_configuration(stream, dest)
     layout = _layout(stream)
     _records(stream.records, stream, dest, layout, result.verdicts)
-    if stream.fault is not None:
-        result.verdicts.append(
-            Verdict(
-                VerdictKind.UNKNOWN,
-                "stream",
-                f"offset {stream.fault.offset:#x}",
-                f"vmdiff could not decode the stream past here ({stream.fault.message}); "
-                "what follows was not checked",
-                offset=stream.fault.offset,
-                needs="a stream vmdiff can decode to the end",
-            )
+    complete = any(isinstance(r, EndOfStream) for r in stream.records)
+    if stream.fault is not None and complete:
+        result.notes.append(
+            f"the stream is damaged after its EOF record ({stream.fault.message}); "
+            "the destination reads the vmdesc only for a warning"
         )
-    result.warnings += destination_only(stream, dest)
+    elif stream.fault is not None:
+        result.verdicts.append(_fault_verdict(stream, dest))
+    if complete:
+        result.warnings += destination_only(stream, dest)
     return result
+
+
+def _fault_verdict(stream: Stream, dest: Destination) -> Verdict:
+    fault = stream.fault
+    assert fault is not None
+    path = f"offset {fault.offset:#x}"
+    left = stream.file_size - fault.offset
+    if left <= CUT_SHORT_WINDOW:
+        # QEMU reads past the end of the data, gets EIO, and names the record it was in.
+        return Verdict(
+            VerdictKind.REJECT,
+            "stream",
+            path,
+            f"the stream ends {left} bytes later, inside a record ({fault.message}): it was "
+            "cut short, and the destination runs out of data there",
+            dest.failure_lines(errno="EIO")[-1:],
+            offset=fault.offset,
+            predicted=True,
+        )
+    return Verdict(
+        VerdictKind.UNKNOWN,
+        "stream",
+        path,
+        f"vmdiff could not decode the stream past here ({fault.message}); what follows was not "
+        "checked",
+        offset=fault.offset,
+        needs="a stream vmdiff can decode to the end",
+    )
 
 
 def _records(
