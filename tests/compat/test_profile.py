@@ -18,6 +18,7 @@ from vmdiff.compat.profile import (
     profile_from_json,
     profile_to_json,
 )
+from vmdiff.decode import decode_bytes
 
 
 def test_capture_profile_holds_machine_ram_sections_and_checked_values() -> None:
@@ -166,3 +167,11 @@ def test_load_destination_rejects_other_files(tmp_path: Path) -> None:
 
 def test_format_uuid_matches_qemu() -> None:
     assert format_uuid(bytes(range(16))) == "00010203-0405-0607-0809-0a0b0c0d0e0f"
+
+
+def test_profile_of_a_cut_capture_lists_no_sections() -> None:
+    data = sample_path("pc-7.2").read_bytes()[:300_000]
+    profile = profile_from_stream(decode_bytes(data))
+    assert profile.sections is None
+    assert profile.ram_blocks is not None and "pc.ram" in profile.ram_blocks.value
+    assert any("stops at a fault" in line for line in profile.built_from)

@@ -64,6 +64,12 @@ def load_destination(path: str) -> DestinationProfile:
     if stream.version is None:
         fault = stream.fault.message if stream.fault else "no stream header"
         raise VmdiffError(f"{path}: not a profile, a -dump-vmstate file or a capture ({fault})")
+    if not is_complete(stream):
+        assert stream.fault is not None
+        raise ProfileError(
+            f"{path}: the capture stops at a fault ({stream.fault.message}); a destination "
+            "profile needs a capture that decodes to its end"
+        )
     return profile_from_stream(stream)
 
 
@@ -97,11 +103,6 @@ def _head(path: str) -> bytes:
 def profile_from_stream(stream: Stream) -> DestinationProfile:
     """What a capture made on the destination says about the destination."""
     origin = f"capture {stream.path}"
-    if stream.fault is not None and not any(isinstance(r, EndOfStream) for r in stream.records):
-        raise ProfileError(
-            f"{stream.path}: the capture stops at a fault ({stream.fault.message}); a "
-            "destination profile needs a capture that decodes to its end"
-        )
     profile = DestinationProfile(built_from=[f"{origin} (a migration stream of the destination)"])
     config = stream.configuration
     if config is not None:
@@ -128,7 +129,14 @@ def profile_from_stream(stream: Stream) -> DestinationProfile:
                 section.idstr, section.instance_id, section.vmsd_name, section.version_id
             )
             sections.setdefault(fact.path, fact)
-    profile.sections = Fact(sections, f"{origin}: the sections it sent")
+    if is_complete(stream):
+        profile.sections = Fact(sections, f"{origin}: the sections it sent")
+    else:
+        # The sections after the fault are unknown, so the list cannot be the destination's.
+        assert stream.fault is not None
+        profile.built_from.append(
+            f"{origin} stops at a fault, so its sections are not listed: {stream.fault.message}"
+        )
     profile.vmsds = _vmsds_from_stream(stream, origin)
     checked = {
         f.path: CheckedField(f.path, f.type_name, _checked_value(f)) for f in _checked(stream)
@@ -137,6 +145,11 @@ def profile_from_stream(stream: Stream) -> DestinationProfile:
     arrays = {a.path: a for a in _array_lengths(stream)}
     profile.array_lengths = Fact(arrays, f"{origin}: array and buffer lengths")
     return profile
+
+
+def is_complete(stream: Stream) -> bool:
+    """True when the stream decoded at least to its EOF record (a damaged vmdesc aside)."""
+    return stream.fault is None or any(isinstance(r, EndOfStream) for r in stream.records)
 
 
 def format_uuid(raw: bytes) -> str:
