@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import sample_path
 from vmdiff.cli import main
+from vmdiff.qemu import find_qemu
 
 Run = tuple[int, str, str]
 
@@ -195,3 +196,20 @@ def test_check_refuses_junk_and_cut_destinations(
     status, out, err = run(capsys, "check", s("pc-7.2"), "--dest", str(cut))
     assert status == 2 and out == ""
     assert "the capture stops at a fault" in err and len(err.splitlines()) == 1
+
+
+def test_profile_by_running_the_destination_qemu(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    if find_qemu("10.0") is None:
+        pytest.skip("QEMU 10.0 not installed: run tools/install-qemu.sh")
+    out_file = tmp_path / "dest.json"
+    args = ["-M", "pc-i440fx-7.2", "-m", "64", "-accel", "tcg"]
+    status, _, err = run(capsys, "profile", "--qemu", "10.0", "-o", str(out_file), "--", *args)
+    assert status == 0 and "QEMU 10.0, pc-i440fx-7.2, tcg" in err
+    document = json.loads(out_file.read_text())
+    assert document["qemu_version"]["value"] == "10.0"
+    assert "hpet[0]" in document["sections"]["sections"]
+    assert document["vmsds"]["hpet"]["minimum_version_id"] == 1
+    status, out, _ = run(capsys, "check", s("pc-7.2"), "--dest", str(out_file), "--brief")
+    assert status == 0 and out.splitlines()[1] == "would SUCCEED"

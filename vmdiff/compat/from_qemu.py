@@ -50,7 +50,11 @@ def profile_from_qemu(
             dump_path = dump_vmstate(qemu, stream.machine_type, workdir / "destination-dump.json")
         except QemuError as err:
             raise ProfileError(f"cannot build a profile with QEMU {qemu.version}: {err}") from None
-        dump = profile_from_dump(json.loads(dump_path.read_text()), str(dump_path))
+        # The files are temporary: the facts name what they were, not where they were.
+        dump_origin = str(dump_path) if keep_dir else "of the destination's -dump-vmstate"
+        dump = profile_from_dump(json.loads(dump_path.read_text()), dump_origin)
+        if keep_dir is None:
+            stream.path = "of the destination, made by vmdiff profile --qemu"
     command = " ".join([str(qemu.path), *args])
     version = Fact(qemu.version, f"`{qemu.path} --version` says {qemu.full_version}")
     return merge_profiles(
