@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import pytest
 
 from tests.compat.helpers import check_sample, sample_profile
-from tests.conftest import decoded_sample
-from vmdiff.compat import DestinationProfile, Outcome, VerdictKind
+from tests.conftest import decoded_sample, sample_path
+from vmdiff.compat import DestinationProfile, Outcome, VerdictKind, check
 from vmdiff.compat.destination import Destination
 from vmdiff.compat.profile import (
     CheckedField,
@@ -24,6 +24,7 @@ from vmdiff.compat.profile import (
     VersionRange,
 )
 from vmdiff.compat.rules.host import restore_verdict
+from vmdiff.decode import decode_bytes
 
 Mutation = Callable[[DestinationProfile], DestinationProfile]
 HOST_MSRS = frozenset({0x10, 0x3B, 0x6E0, 0x1A0, 0x34, 0xC0010015})
@@ -509,3 +510,13 @@ def test_check_unlisted_destination_section_is_rejected() -> None:
     profile.sections = Fact(sections, "test")
     failure = check_sample("pc-7.2", profile).first_failure
     assert failure is not None and failure.path == "hpet[0]"
+
+
+def test_check_without_device_list_still_rejects_a_version_no_vmsd_accepts() -> None:
+    old = b"\x06fw_cfg" + bytes(4) + (2).to_bytes(4, "big")
+    new = b"\x06fw_cfg" + bytes(4) + (99).to_bytes(4, "big")
+    stream = decode_bytes(sample_path("pc-7.2").read_bytes().replace(old, new))
+    result = check(stream, sample_profile("dump-7.2-pc-i440fx-7.2"))
+    failure = result.first_failure
+    assert failure is not None and failure.path == "fw_cfg[0]" and failure.predicted
+    assert failure.qemu_message == "savevm: unsupported version 99 for 'fw_cfg' v2"

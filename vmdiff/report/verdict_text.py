@@ -35,12 +35,17 @@ def render_check(result: CheckResult, console: Console, *, brief: bool = False) 
     console.print()
     console.print(Text(f"verdicts ({counts})", style="bold"))
     several = result.count(VerdictKind.REJECT) > 1
+    footnotes: dict[str, int] = {}
     for verdict in result.verdicts:
         if brief and verdict.kind is VerdictKind.ACCEPT:
             continue
-        console.print(_verdict_line(verdict, first=verdict is failure and several))
+        console.print(_verdict_line(verdict, footnotes, first=verdict is failure and several))
         if verdict.kind is not VerdictKind.ACCEPT and verdict.qemu_message:
             console.print(Text(f"{_QEMU_INDENT}QEMU: {verdict.qemu_message}", style="dim"))
+    if footnotes:
+        console.print()
+        for needs, number in footnotes.items():
+            console.print(Text(f"  [{number}] {needs}", style="dim"))
     if result.warnings:
         console.print()
         console.print(
@@ -64,15 +69,18 @@ def _explain_failure(failure: Verdict, console: Console) -> None:
         )
 
 
-def _verdict_line(verdict: Verdict, *, first: bool) -> Text:
+def _verdict_line(verdict: Verdict, footnotes: dict[str, int], *, first: bool) -> Text:
     line = Text("  ")
     line.append(f"{verdict.kind.value:<8}", style=VERDICT_STYLES[verdict.kind])
     emphasis = "" if verdict.kind is VerdictKind.ACCEPT else "bold"
     line.append(f" {verdict.path}: ", style=emphasis)
     line.append(verdict.reason)
-    if verdict.needs and verdict.kind in (VerdictKind.UNKNOWN, VerdictKind.IGNORE):
-        label = "needs" if verdict.kind is VerdictKind.IGNORE else "would decide"
-        line.append(f" ({label}: {verdict.needs})", style="dim")
+    if verdict.needs and verdict.kind is VerdictKind.IGNORE:
+        line.append(f" (needs: {verdict.needs})", style="dim")
+    elif verdict.needs and verdict.kind is VerdictKind.UNKNOWN:
+        # The same missing fact decides many verdicts: name it once, below the list.
+        number = footnotes.setdefault(verdict.needs, len(footnotes) + 1)
+        line.append(f" [would decide: {number}]", style="dim")
     if first:
         line.append(" [QEMU stops here; later verdicts say what would follow]", style="dim")
     return line

@@ -36,6 +36,9 @@ def check_section(section: Section, dest: Destination) -> Verdict:
             offset=offset,
         )
     if known is None:
+        out_of_range = _out_of_range(section, vmsd, dest) if vmsd is not None else None
+        if out_of_range is not None:
+            return out_of_range
         what = (
             f"its QEMU knows vmsd {vmsd.name}" if vmsd is not None else "nothing is known about it"
         )
@@ -110,6 +113,41 @@ def check_section(section: Section, dest: Destination) -> Verdict:
         section.path,
         f"the destination has it ({name}, versions {accepted})",
         offset=offset,
+    )
+
+
+def _out_of_range(section: Section, vmsd: VmsdFact, dest: Destination) -> Verdict | None:
+    """Without the destination's device list: a version no vmsd of that name accepts fails
+    whether or not the device exists (the message depends on which)."""
+    if not vmsd.versions:
+        return None
+    newest = max(v.version_id for v in vmsd.versions)
+    minimums = [v.minimum_version_id for v in vmsd.versions]
+    known_minimums = [m for m in minimums if m is not None]
+    if section.version_id > newest:
+        message = dest.message(
+            "section_too_new", version=section.version_id, idstr=section.idstr, local=newest
+        )
+        reason = f"the source sends version {section.version_id}; {vmsd.name} goes up to {newest}"
+        lines = dest.failure_lines(message)
+    elif len(known_minimums) == len(minimums) and section.version_id < min(known_minimums):
+        oldest = min(known_minimums)
+        message = dest.message(
+            "vmsd_too_old", vmsd=vmsd.name, version=section.version_id, minimum=oldest
+        )
+        reason = f"the source sends version {section.version_id}; {vmsd.name} needs {oldest}"
+        lines = dest.section_failure(section, message)
+    else:
+        return None
+    return Verdict(
+        VerdictKind.REJECT,
+        SUBJECT,
+        section.path,
+        f"{reason}, so it fails whether or not the destination has the device (if it does not, "
+        "QEMU says the section is unknown instead)",
+        lines,
+        offset=section.span.start,
+        predicted=True,
     )
 
 
