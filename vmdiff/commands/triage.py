@@ -148,18 +148,19 @@ def _many(args: argparse.Namespace, profile: DestinationProfile | None, io: Cons
 
 def _summary(results: list[dict[str, Any]]) -> Table:
     table = Table(title=f"{len(results)} captures", title_justify="left")
-    for column in ("capture", "machine type", "outcome", "first failure"):
-        table.add_column(column)
+    table.add_column("capture", no_wrap=True)
+    table.add_column("outcome", no_wrap=True, min_width=7)
+    table.add_column("first failure", no_wrap=True)
+    table.add_column("QEMU would print", no_wrap=True, overflow="ellipsis", max_width=40)
     for result in results:
         if "error" in result:
-            table.add_row(result["capture"], "-", "[red]error[/]", result["error"])
+            table.add_row(result["capture"], "[red]error[/]", "-", result["error"])
             continue
         first = result["first_failure"]
         verdicts = result.get("verdicts")
         outcome = verdicts["outcome"] if verdicts else ("fail" if first else "no failure found")
-        where = f"{first['path']}: {first['message']}" if first else "-"
-        source = result["source"] or {}
-        table.add_row(result["capture"], source.get("machine_type") or "-", outcome, where)
+        where, message = (first["path"], first["message"].split(". ")[0]) if first else ("-", "")
+        table.add_row(result["capture"], outcome, where, message)
     return table
 
 
