@@ -7,7 +7,8 @@ import re
 
 from tests.compat.helpers import check_sample, sample_profile
 from tests.conftest import ROOT
-from vmdiff.compat.profile import Fact, HostFacts, profile_from_json, profile_to_json
+from vmdiff.compat.profile import Fact, HostFacts
+from vmdiff.compat.profile_json import profile_from_json, profile_to_json
 from vmdiff.report.verdict_json import check_to_json
 
 DOC = (ROOT / "docs" / "profile.md").read_text()

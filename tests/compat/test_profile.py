@@ -15,9 +15,8 @@ from vmdiff.compat.profile import (
     DestinationProfile,
     Fact,
     merge_profiles,
-    profile_from_json,
-    profile_to_json,
 )
+from vmdiff.compat.profile_json import profile_from_json, profile_to_json
 from vmdiff.decode import decode_bytes
 
 

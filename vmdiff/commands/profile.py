@@ -12,7 +12,8 @@ from vmdiff.compat import DestinationProfile, load_destination
 from vmdiff.compat.build import with_qemu_version
 from vmdiff.compat.from_qemu import profile_from_qemu, resolve_qemu
 from vmdiff.compat.host_probe import host_profile
-from vmdiff.compat.profile import Fact, merge_profiles, profile_to_json
+from vmdiff.compat.profile import Fact, merge_profiles
+from vmdiff.compat.profile_json import profile_to_json
 from vmdiff.errors import ExitStatus, InputError
 
 NAME = "profile"

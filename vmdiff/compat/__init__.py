@@ -5,7 +5,8 @@ Imports vmdiff.model, vmdiff.layouts, vmdiff.decode (to read captures) and vmdif
 
 from vmdiff.compat.build import load_destination, load_destinations, profile_from_stream
 from vmdiff.compat.check import check
-from vmdiff.compat.profile import DestinationProfile, ProfileError, load_profile, save_profile
+from vmdiff.compat.profile import DestinationProfile, ProfileError
+from vmdiff.compat.profile_json import load_profile, save_profile
 from vmdiff.compat.verdict import CheckResult, DestinationWarning, Outcome, Verdict, VerdictKind
 
 __all__ = [

@@ -27,10 +27,9 @@ from vmdiff.compat.profile import (
     SubsectionFact,
     VersionRange,
     VmsdFact,
-    load_profile,
     merge_profiles,
-    profile_from_json,
 )
+from vmdiff.compat.profile_json import load_profile, profile_from_json
 from vmdiff.decode import open_capture
 from vmdiff.errors import VmdiffError
 from vmdiff.model import Command, EndOfStream, Field, Section, Stream
