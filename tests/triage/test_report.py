@@ -123,7 +123,7 @@ def test_many_captures_give_one_json_line_each(capsys: pytest.CaptureFixture[str
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [line["capture"] for line in lines] == captures
-    assert [line["failed"] for line in lines] == [False, True]
+    assert [line["outcome"] for line in lines] == ["succeed", "fail"]
     assert lines[1]["first_failure"]["path"] == "ram/0000:00:02.0/e1000.rom"
     assert status == 3
     assert "2 captures" in captured.err

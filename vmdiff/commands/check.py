@@ -7,6 +7,7 @@ import json
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
+from vmdiff.commands.fleet import Result, emit, fleet_status, run_each
 from vmdiff.compat import (
     CheckResult,
     DestinationProfile,
@@ -17,7 +18,8 @@ from vmdiff.compat import (
 )
 from vmdiff.compat.build import with_qemu_version
 from vmdiff.compat.profile import Fact, merge_profiles
-from vmdiff.errors import ExitStatus, InputError
+from vmdiff.decode import open_capture
+from vmdiff.errors import ExitStatus, InputError, VmdiffError
 from vmdiff.model import Stream
 from vmdiff.report.verdict_json import check_to_json
 from vmdiff.report.verdict_markdown import check_to_markdown
@@ -29,7 +31,12 @@ HELP = "predict whether a destination would accept a stream, section by section"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``vmdiff check``."""
-    parser.add_argument("capture", help="the source's migration stream")
+    parser.add_argument(
+        "captures",
+        nargs="+",
+        metavar="CAPTURE",
+        help="the source's migration stream; several for a fleet (one summary row each)",
+    )
     add_destination_arguments(parser, required=True)
     parser.add_argument("--json", action="store_true", help="one JSON document (vmdiff.verdicts/1)")
     parser.add_argument(
@@ -41,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--brief", action="store_true", help="leave accepted sections and subsections out"
     )
+    parser.add_argument(
+        "--json-lines", action="store_true", help="one JSON line (vmdiff.verdicts/1) per capture"
+    )
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="check N captures at once")
+    parser.add_argument("-o", "--output", metavar="FILE", help="with --json-lines: write them here")
     add_layout_argument(parser)
 
 
@@ -82,10 +94,30 @@ def destination_from_args(args: argparse.Namespace) -> DestinationProfile:
 
 def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     """Check and print; exit 0 clean, 1 differences or unknowns, 3 would fail or drop state."""
+    if args.jobs < 1:
+        raise InputError("--jobs takes a positive number")
+    profile = destination_from_args(args)
+    if len(args.captures) > 1 or args.json_lines:
+        results = run_each(check_one, args.captures, profile, args.jobs)
+        emit(results, lines=args.json_lines, output=args.output, io=io)
+        return fleet_status(results)
     fmt = "json" if args.json else args.format
-    return check_file(
-        args.capture, destination_from_args(args), fmt, io, brief=args.brief, args=args
-    )
+    return check_file(args.captures[0], profile, fmt, io, brief=args.brief, args=args)
+
+
+def check_one(path: str, profile: DestinationProfile) -> Result:
+    """One capture's verdicts as a JSON document (one line of --json-lines), or its error."""
+    try:
+        with open_capture(path) as capture:
+            stream = capture.stream
+        if stream.version is None and stream.fault is not None:
+            raise InputError(f"not a QEMU migration stream: {stream.fault.message}")
+    except VmdiffError as err:
+        return {"format": "vmdiff.verdicts/1", "capture": path, "error": str(err)}
+    document = {"capture": path, **check_to_json(check(stream, profile), profile.built_from)}
+    if stream.fault is not None:
+        document["capture_fault"] = stream.fault.message
+    return document
 
 
 def check_file(

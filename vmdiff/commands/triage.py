@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
-
-from rich.table import Table
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.commands.check import add_destination_arguments, destination_from_args
 from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args
+from vmdiff.commands.fleet import Result, emit, fleet_status, run_each
 from vmdiff.compat import CheckResult, DestinationProfile, check
 from vmdiff.decode import Capture, open_capture
 from vmdiff.errors import ExitStatus, InputError, VmdiffError
@@ -116,7 +113,7 @@ def _failed(report: TriageReport) -> bool:
     return report.verdicts is not None and report.verdicts.outcome.value in ("fail", "drop")
 
 
-def triage_file(path: str, profile: DestinationProfile | None) -> dict[str, Any]:
+def triage_file(path: str, profile: DestinationProfile | None) -> Result:
     """The JSON report of one capture, or an error entry: one line of --json-lines."""
     try:
         with open_capture(path) as capture:
@@ -127,41 +124,17 @@ def triage_file(path: str, profile: DestinationProfile | None) -> dict[str, Any]
     except VmdiffError as err:
         return {"format": "vmdiff.triage/1", "capture": path, "error": str(err)}
     document = triage_to_json(report)
-    document["failed"] = _failed(report)
+    if verdicts is not None:
+        document["outcome"] = verdicts.outcome.value
+    else:
+        document["outcome"] = "fail" if report.first_failure else "no failure found"
     return document
 
 
 def _many(args: argparse.Namespace, profile: DestinationProfile | None, io: ConsoleIO) -> int:
-    paths: list[str] = args.captures
-    if args.jobs > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(triage_file, paths, [profile] * len(paths)))
-    else:
-        results = [triage_file(p, profile) for p in paths]
-    if args.json_lines:
-        _write("".join(json.dumps(r) + "\n" for r in results), args.output, io)
-    io.err.print(_summary(results))
-    if any("error" in r for r in results):
-        return ExitStatus.TROUBLE
-    return ExitStatus.WOULD_FAIL if any(r["failed"] for r in results) else ExitStatus.OK
-
-
-def _summary(results: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"{len(results)} captures", title_justify="left")
-    table.add_column("capture", no_wrap=True)
-    table.add_column("outcome", no_wrap=True, min_width=7)
-    table.add_column("first failure", no_wrap=True)
-    table.add_column("QEMU would print", no_wrap=True, overflow="ellipsis", max_width=40)
-    for result in results:
-        if "error" in result:
-            table.add_row(result["capture"], "[red]error[/]", "-", result["error"])
-            continue
-        first = result["first_failure"]
-        verdicts = result.get("verdicts")
-        outcome = verdicts["outcome"] if verdicts else ("fail" if first else "no failure found")
-        where, message = (first["path"], first["message"].split(". ")[0]) if first else ("-", "")
-        table.add_row(result["capture"], outcome, where, message)
-    return table
+    results = run_each(triage_file, args.captures, profile, args.jobs)
+    emit(results, lines=args.json_lines, output=args.output, io=io)
+    return fleet_status(results)
 
 
 def _read_log(path: str) -> str:
