@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmdiff.model import Command, EndOfStream, Field, Record, Section, Stream, Subsection
+from vmdiff.model import Command, EndOfStream, Field, RamBlock, Record, Section, Stream, Subsection
 from vmdiff.report.container import container_lines
 from vmdiff.report.values import format_bytes, format_field, format_size
 
@@ -170,7 +170,8 @@ def _field_matches(field: Field, field_filter: FieldFilter) -> bool:
 
 
 def ram_table(stream: Stream, *, detail: bool = False) -> Table:
-    """Per-block RAM statistics."""
+    """Per-block RAM statistics; with ``detail``, XBZRLE/compressed pages, bytes and passes,
+    and then where each block lives (guest address, mapped-ram bitmap and pages)."""
     assert stream.ram is not None
     ram = stream.ram
     table = Table(
@@ -180,37 +181,41 @@ def ram_table(stream: Stream, *, detail: bool = False) -> Table:
         box=None,
         pad_edge=False,
     )
-    table.add_column("block")
-    table.add_column("length", justify="right")
-    table.add_column("zero", justify="right")
-    table.add_column("full", justify="right")
-    if detail:
-        for name in ("xbzrle", "compressed", "payload", "passes"):
-            table.add_column(name, justify="right")
-        table.add_column("address / mapped-ram")
-    blocks = list(ram.blocks.values())
-    for block in blocks[:MAX_TABLE_BLOCKS]:
+    table.add_column("block", no_wrap=True)
+    columns = ["length", "zero", "full"] + (
+        ["xbzrle", "compr.", "payload", "passes"] if detail else []
+    )
+    for name in columns:
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    blocks = list(ram.blocks.values())[:MAX_TABLE_BLOCKS]
+    for block in blocks:
         row = [block.name, format_size(block.length), str(block.zero_pages), str(block.full_pages)]
         if detail:
-            where = ""
-            if block.guest_address is not None:
-                where = f"gpa {block.guest_address:#x}"
-            if block.mapped is not None:
-                where += (
-                    f"bitmap @{block.mapped.bitmap_offset:#x} pages @{block.mapped.pages_offset:#x}"
-                )
             row += [
                 str(block.xbzrle_pages),
                 str(block.compressed_pages),
                 format_size(block.payload_bytes),
                 str(block.passes),
-                where,
             ]
         table.add_row(*row)
-    if len(blocks) > MAX_TABLE_BLOCKS:
-        table.caption = f"… and {len(blocks) - MAX_TABLE_BLOCKS} more blocks (all are in --json)"
+    notes = []
+    if len(ram.blocks) > MAX_TABLE_BLOCKS:
+        notes.append(f"… and {len(ram.blocks) - MAX_TABLE_BLOCKS} more blocks (all are in --json)")
+    if detail:
+        notes += [f"{b.name}: {_block_place(b)}" for b in blocks if _block_place(b)]
+    if notes:
+        table.caption = "\n".join(notes)
         table.caption_justify = "left"
     return table
+
+
+def _block_place(block: RamBlock) -> str:
+    parts = []
+    if block.guest_address is not None:
+        parts.append(f"gpa {block.guest_address:#x}")
+    if block.mapped is not None:
+        parts.append(f"bitmap@{block.mapped.bitmap_offset:#x} pages@{block.mapped.pages_offset:#x}")
+    return " ".join(parts)
 
 
 __all__ = ["format_bytes", "ram_table", "render_show"]
