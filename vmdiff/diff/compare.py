@@ -229,31 +229,9 @@ class _Comparison:
         either = a or b
         assert either is not None
         group = either.path
-        if a is None or b is None:
-            self._presence(
-                group,
-                Category.SECTION,
-                group,
-                a.version_id if a else None,
-                b.version_id if b else None,
-                a.span if a else None,
-                b.span if b else None,
-                a is not None,
-            )
+        if not self._pair(group, Category.SECTION, group, a, b):
             return
-        if a.version_id != b.version_id:
-            self._add(
-                Difference(
-                    group,
-                    ChangeKind.VERSION_CHANGED,
-                    Category.SECTION,
-                    group,
-                    a.version_id,
-                    b.version_id,
-                    span_a=a.span,
-                    span_b=b.span,
-                )
-            )
+        assert a is not None and b is not None
         if _undecoded(a) or _undecoded(b):
             self._bodies(a, b)
             return
@@ -265,6 +243,42 @@ class _Comparison:
                 )
         self._fields(a.fields, b.fields, group)
         self._subsections(a.subsections, b.subsections, group)
+
+    def _pair(
+        self,
+        path: str,
+        category: Category,
+        group: str,
+        a: Section | Subsection | None,
+        b: Section | Subsection | None,
+    ) -> bool:
+        """Record a part sent by one side only, or a version change; True when both sent it."""
+        if a is None or b is None:
+            self._presence(
+                path,
+                category,
+                group,
+                a.version_id if a else None,
+                b.version_id if b else None,
+                a.span if a else None,
+                b.span if b else None,
+                a is not None,
+            )
+            return False
+        if a.version_id != b.version_id:
+            self._add(
+                Difference(
+                    path,
+                    ChangeKind.VERSION_CHANGED,
+                    category,
+                    group,
+                    a.version_id,
+                    b.version_id,
+                    span_a=a.span,
+                    span_b=b.span,
+                )
+            )
+        return True
 
     def _bodies(self, a: Section, b: Section) -> None:
         """Sections one side could not decode into fields: compare their bodies byte by byte."""
@@ -302,31 +316,9 @@ class _Comparison:
         for sub_a, sub_b in pair_subsections(a, b):
             either = sub_a or sub_b
             assert either is not None
-            if sub_a is None or sub_b is None:
-                self._presence(
-                    either.path,
-                    Category.SUBSECTION,
-                    group,
-                    sub_a.version_id if sub_a else None,
-                    sub_b.version_id if sub_b else None,
-                    sub_a.span if sub_a else None,
-                    sub_b.span if sub_b else None,
-                    sub_a is not None,
-                )
+            if not self._pair(either.path, Category.SUBSECTION, group, sub_a, sub_b):
                 continue
-            if sub_a.version_id != sub_b.version_id:
-                self._add(
-                    Difference(
-                        either.path,
-                        ChangeKind.VERSION_CHANGED,
-                        Category.SUBSECTION,
-                        group,
-                        sub_a.version_id,
-                        sub_b.version_id,
-                        span_a=sub_a.span,
-                        span_b=sub_b.span,
-                    )
-                )
+            assert sub_a is not None and sub_b is not None
             self._fields(sub_a.fields, sub_b.fields, group)
             self._subsections(sub_a.subsections, sub_b.subsections, group)
 
