@@ -1,4 +1,7 @@
-"""``vmdiff A B`` end to end: exit statuses, formats, filters, colour and bad input."""
+"""``vmdiff A B --no-check`` end to end: exit statuses, formats, filters, colour, bad input.
+
+The verdicts that ``vmdiff A B`` adds by default are tested in test_verdicts.py.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def s(name: str) -> str:
 
 
 def test_cli_exit_0_for_a_capture_against_itself(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, s("pc-7.2"), s("pc-7.2"))
+    status, out, err = run(capsys, s("pc-7.2"), s("pc-7.2"), "--no-check")
     assert status == 0 and err == ""
     assert out.splitlines()[-1] == "no differences"
 
@@ -32,14 +35,16 @@ def test_cli_exit_0_for_a_capture_against_itself(capsys: pytest.CaptureFixture[s
 def test_cli_exit_1_for_differences_and_0_once_filtered(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"))
+    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"), "--no-check")
     assert status == 1
     assert "~ mc146818rtc[0]/last_update" in out
     assert out.splitlines()[-1] == "3 fields differ"
-    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"), "--ignore-volatile")
+    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"), "--ignore-volatile", "--no-check")
     assert status == 0
     assert out.splitlines()[-1] == "no differences (3 ignored)"
-    status, _, _ = run(capsys, s("pc-7.2"), s("pc-7.2-again"), "--ignore", "mc146818rtc[0]")
+    status, _, _ = run(
+        capsys, s("pc-7.2"), s("pc-7.2-again"), "--ignore", "mc146818rtc[0]", "--no-check"
+    )
     assert status == 0
 
 
@@ -48,26 +53,34 @@ def test_cli_diff_subcommand_is_the_default(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_cli_section_filter(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, s("pc-7.2"), s("q35-7.2"), "--section", "PCIBUS", "--json")
+    status, out, _ = run(
+        capsys, s("pc-7.2"), s("q35-7.2"), "--section", "PCIBUS", "--json", "--no-check"
+    )
     document = json.loads(out)
     assert status == 1
     assert {d["group"] for d in document["differences"]} == {"PCIBUS[0]"}
-    status, out, _ = run(capsys, s("pc-7.2"), s("q35-7.2"), "--section", "configuration")
+    status, out, _ = run(
+        capsys, s("pc-7.2"), s("q35-7.2"), "--section", "configuration", "--no-check"
+    )
     assert status == 1 and out.splitlines()[-1] == "1 configuration value differs"
 
 
 def test_cli_no_ram(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-m128"), "--ignore-volatile", "--no-ram")
+    status, out, _ = run(
+        capsys, s("pc-7.2"), s("pc-7.2-m128"), "--ignore-volatile", "--no-ram", "--no-check"
+    )
     assert status == 1
     assert "ram/" not in out
     assert out.splitlines()[-1] == "2 fields differ (4 ignored)"
 
 
 def test_cli_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, s("pc-7.2"), s("pc-7.2-e1000"), "--json", "--ignore-volatile")
+    status, out, _ = run(
+        capsys, s("pc-7.2"), s("pc-7.2-e1000"), "--json", "--ignore-volatile", "--no-check"
+    )
     document = json.loads(out)
     assert status == 1
-    assert document["format"] == "vmdiff.diff/1"
+    assert document["format"] == "vmdiff.diff/1" and "check" not in document
     assert document["complete"] is True
     assert document["summary"]["differences"] == len(document["differences"]) == 5
     assert document["summary"]["ignored"] == 3
@@ -80,7 +93,7 @@ def test_cli_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_stat_json_has_the_summary_only(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, s("pc-7.2"), s("q35-7.2"), "--json", "--stat")
+    status, out, _ = run(capsys, s("pc-7.2"), s("q35-7.2"), "--json", "--stat", "--no-check")
     document = json.loads(out)
     assert status == 1 and "differences" not in document
     assert document["summary"]["by_category"]["section"] == {"only_in_a": 5, "only_in_b": 4}

@@ -18,25 +18,35 @@ from vmdiff.cli import main
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("VMDIFF_UPDATE_GOLDEN") == "1"
 
-CASES = {
-    "q35.txt": ["samples/pc-7.2.bin", "samples/q35-7.2.bin"],
-    "q35.json": ["samples/pc-7.2.bin", "samples/q35-7.2.bin", "--json"],
-    "q35.md": ["samples/pc-7.2.bin", "samples/q35-7.2.bin", "--format", "markdown"],
-    "m128-volatile.txt": ["samples/pc-7.2.bin", "samples/pc-7.2-m128.bin", "--ignore-volatile"],
-    "running-stat.txt": [
-        "samples/pc-7.2.bin",
-        "samples/pc-7.2-running.bin",
-        "--ignore-volatile",
-        "--stat",
-    ],
-    "running-stat.md": [
-        "samples/pc-7.2.bin",
-        "samples/pc-7.2-running.bin",
-        "--ignore-volatile",
-        "--stat",
-        "--format",
-        "markdown",
-    ],
+# name: (expected exit status, arguments after "vmdiff diff")
+CASES: dict[str, tuple[int, list[str]]] = {
+    "q35.txt": (3, ["samples/pc-7.2.bin", "samples/q35-7.2.bin"]),
+    "q35.json": (3, ["samples/pc-7.2.bin", "samples/q35-7.2.bin", "--json"]),
+    "q35.md": (3, ["samples/pc-7.2.bin", "samples/q35-7.2.bin", "--format", "markdown"]),
+    "q35-no-check.txt": (1, ["samples/pc-7.2.bin", "samples/q35-7.2.bin", "--no-check"]),
+    "nic.txt": (
+        3,
+        ["samples/pc-7.2-e1000.bin", "samples/pc-7.2-rtl8139.bin", "--ignore-volatile"],
+    ),
+    "m128-volatile.txt": (
+        3,
+        ["samples/pc-7.2.bin", "samples/pc-7.2-m128.bin", "--ignore-volatile"],
+    ),
+    "running-stat.txt": (
+        1,
+        ["samples/pc-7.2.bin", "samples/pc-7.2-running.bin", "--ignore-volatile", "--stat"],
+    ),
+    "running-stat.md": (
+        1,
+        [
+            "samples/pc-7.2.bin",
+            "samples/pc-7.2-running.bin",
+            "--ignore-volatile",
+            "--stat",
+            "--format",
+            "markdown",
+        ],
+    ),
 }
 
 
@@ -46,9 +56,10 @@ def test_diff_output_matches_golden(
 ) -> None:
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    status = main(["diff", *CASES[name]])
+    expected_status, args = CASES[name]
+    status = main(["diff", *args])
     output = capsys.readouterr().out
-    assert status == 1
+    assert status == expected_status
     golden = GOLDEN / name
     if UPDATE:
         golden.parent.mkdir(exist_ok=True)

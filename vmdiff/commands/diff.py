@@ -1,4 +1,4 @@
-"""``vmdiff diff A B`` (or ``vmdiff A B``): what differs between two captures, by meaning."""
+"""``vmdiff diff A B`` (or ``vmdiff A B``): what differs, by meaning, and would A load into B."""
 
 from __future__ import annotations
 
@@ -8,37 +8,48 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from typing import NamedTuple
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TimeRemainingColumn
 
 from vmdiff.cli import ConsoleIO
-from vmdiff.commands.check import (
-    check_against_capture,
-    check_file,
-    emit_check,
-    exit_status,
-    is_destination_document,
+from vmdiff.commands.check import is_destination_document
+from vmdiff.commands.common import add_layout_argument, decoded, layout_from_args, report_fault
+from vmdiff.compat import (
+    CheckResult,
+    DestinationProfile,
+    Outcome,
+    check,
+    load_destinations,
+    profile_from_stream,
 )
-from vmdiff.commands.common import add_layout_argument, layout_from_args, report_fault
-from vmdiff.compat import CheckResult, load_destinations
+from vmdiff.compat.build import is_complete, with_qemu_version
+from vmdiff.compat.profile import Fact, merge_profiles
 from vmdiff.diff import CompareOptions, DiffResult, compare
 from vmdiff.diff.load import CapturePair, open_pair
 from vmdiff.errors import ExitStatus, InputError
 from vmdiff.layouts import StreamLayout
 from vmdiff.model import Stream
 from vmdiff.report.diff_json import diff_to_json
-from vmdiff.report.diff_markdown import diff_to_markdown
-from vmdiff.report.diff_text import render_diff, render_stat
+from vmdiff.report.diff_markdown import diff_to_markdown, verdicts_to_markdown
+from vmdiff.report.diff_text import render_diff, render_stat, render_verdicts
 from vmdiff.report.verdict_json import check_to_json
 
 NAME = "diff"
-HELP = "compare two captures: configuration, sections, subsections, fields and RAM"
+HELP = "compare two captures by meaning, then check A with B as the destination"
 _PROGRESS_MIN_BYTES = 64 << 20
 _PROGRESS_STEP = 8 << 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``vmdiff diff``."""
+    parser.epilog = (
+        "After the differences come the verdicts of 'vmdiff check A --dest B' (brief form). "
+        "Exit status: 3 if B's configuration would refuse A or silently drop state, else 1 if "
+        "anything differs after the filters, else 0; 2 trouble. With --no-check: 0 same, "
+        "1 different, 2 trouble. B may be a profile or a -dump-vmstate file: A is then only "
+        "checked."
+    )
     parser.add_argument("a", metavar="A", help="the first capture (or - for standard input)")
     parser.add_argument("b", metavar="B", help="the second capture")
     output = parser.add_mutually_exclusive_group()
@@ -75,23 +86,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only sections whose idstr or path matches this glob (repeatable; "
         "'ram', 'configuration' and 'command' name the stream-level records)",
     )
-    parser.add_argument(
+    verdicts = parser.add_mutually_exclusive_group()
+    verdicts.add_argument(
+        "--no-check",
+        action="store_true",
+        help="only compare: leave out the verdicts with B as the destination; exit 0 same, "
+        "1 different, 2 trouble, as diff(1)",
+    )
+    verdicts.add_argument(
         "--check",
         action="store_true",
-        help="also give the verdicts with B as the destination (vmdiff check A --dest B); "
-        "exit 3 if it would fail or drop state. A profile or dump as B is only checked",
+        help="the verdicts are the default now: accepted so that older scripts keep working",
+    )
+    parser.add_argument(
+        "--qemu-version",
+        metavar="X.Y",
+        help="B's QEMU version for the verdicts, when vmdiff infers it wrong from B",
+    )
+    parser.add_argument(
+        "--allow-ignore",
+        action="append",
+        metavar="SUBSECTION",
+        default=[],
+        help="for the verdicts: a subsection whose loss the destination accepts (repeatable)",
     )
     add_layout_argument(parser)
 
 
 def run(args: argparse.Namespace, io: ConsoleIO) -> int:
-    """Compare; exit 0 if nothing differs after the filters, 1 if something does."""
+    """Compare, and check A against B as the destination unless --no-check.
+
+    Exit 3 if the destination would refuse A or drop state, else 1 if anything differs after
+    the filters, else 0.
+    """
     if args.a == "-" and args.b == "-":
         raise InputError("only one of A and B can be standard input")
+    if args.no_check and (args.qemu_version or args.allow_ignore):
+        raise InputError("--qemu-version and --allow-ignore are for the verdicts: drop --no-check")
     if is_destination_document(args.b):
-        # B is a profile or a -dump-vmstate file: nothing to compare, only to check.
-        output = "json" if args.json else args.format
-        return check_file(args.a, load_destinations([args.b]), output, io, brief=False, args=args)
+        if args.no_check:
+            raise InputError(
+                f"{args.b} is a destination profile or a -dump-vmstate file, not a capture: "
+                "there is nothing to compare, only to check (drop --no-check)"
+            )
+        return _check_only(args, io, _destination(load_destinations([args.b]), args))
     options = CompareOptions(
         ignore=tuple(args.ignore),
         ignore_volatile=args.ignore_volatile,
@@ -105,11 +143,68 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
             report_fault(stream, io)
         result = compare(pair.a, pair.b, options)
         result.notes[:0] = pair.notes
-        verdicts = check_against_capture(pair.a.stream, pair.b.stream) if args.check else None
+        verdicts = None if args.no_check else _check_against_b(pair, result, args)
         _render(result, args, io, verdicts)
-    if verdicts is not None and exit_status(verdicts) == ExitStatus.WOULD_FAIL:
+    if verdicts is not None and _would_fail(verdicts.result):
         return ExitStatus.WOULD_FAIL
     return ExitStatus.DIFFERENT if result else ExitStatus.OK
+
+
+class Verdicts(NamedTuple):
+    """The verdicts with B as the destination, and what B's profile was built from."""
+
+    result: CheckResult
+    built_from: list[str]
+
+
+def _check_against_b(
+    pair: CapturePair, result: DiffResult, args: argparse.Namespace
+) -> Verdicts | None:
+    """The verdicts for A with B's capture as the destination, or None if B cannot be one."""
+    b = pair.b.stream
+    if not is_complete(b):
+        # Whatever came after B's fault is unknown, so B says nothing about those sections.
+        result.notes.append(
+            "no verdicts: B stops at a fault, so it cannot stand for the destination "
+            "(vmdiff check needs a destination capture that decodes to its end)"
+        )
+        return None
+    profile = _destination(profile_from_stream(b), args)
+    return Verdicts(check(pair.a.stream, profile), profile.built_from)
+
+
+def _destination(profile: DestinationProfile, args: argparse.Namespace) -> DestinationProfile:
+    """``profile`` with --qemu-version and --allow-ignore applied."""
+    if args.qemu_version:
+        profile = with_qemu_version(profile, args.qemu_version, "--qemu-version")
+    if args.allow_ignore:
+        allowed = Fact(frozenset(args.allow_ignore), "--allow-ignore")
+        profile = merge_profiles([profile, DestinationProfile(allow_ignore=allowed)])
+    return profile
+
+
+def _would_fail(verdicts: CheckResult) -> bool:
+    return verdicts.outcome in (Outcome.FAIL, Outcome.DROP)
+
+
+def _check_only(args: argparse.Namespace, io: ConsoleIO, profile: DestinationProfile) -> int:
+    """B is a profile or a dump: the verdicts alone, exit 0, 1 (unknowns, warnings) or 3."""
+    with decoded(args.a, io, layout=layout_from_args(args)) as capture:
+        stream = capture.stream
+    _require_stream(stream)
+    report_fault(stream, io)
+    verdicts = check(stream, profile)
+    output = "json" if args.json else args.format
+    if output == "json":
+        print(json.dumps(check_to_json(verdicts, profile.built_from), indent=1))
+    elif output == "markdown":
+        print(verdicts_to_markdown(verdicts, stat=args.stat), end="")
+    else:
+        render_verdicts(verdicts, io.out, stat=args.stat)
+    if _would_fail(verdicts):
+        return ExitStatus.WOULD_FAIL
+    unsure = verdicts.outcome is Outcome.UNKNOWN or verdicts.warnings
+    return ExitStatus.DIFFERENT if unsure else ExitStatus.OK
 
 
 @contextmanager
@@ -151,21 +246,27 @@ def _require_stream(stream: Stream) -> None:
 
 
 def _render(
-    result: DiffResult, args: argparse.Namespace, io: ConsoleIO, verdicts: CheckResult | None
+    result: DiffResult, args: argparse.Namespace, io: ConsoleIO, verdicts: Verdicts | None
 ) -> None:
     output = "json" if args.json else args.format
     if output == "json":
         document = diff_to_json(result, stat=args.stat)
-        if verdicts is not None:
-            document["check"] = check_to_json(verdicts)
+        if not args.no_check:
+            document["check"] = (
+                None if verdicts is None else check_to_json(verdicts.result, verdicts.built_from)
+            )
         print(json.dumps(document, indent=1))
         return
     if output == "markdown":
         print(diff_to_markdown(result, stat=args.stat), end="")
-    elif args.stat:
+        if verdicts is not None:
+            print()
+            print(verdicts_to_markdown(verdicts.result, stat=args.stat), end="")
+        return
+    if args.stat:
         render_stat(result, io.out)
     else:
         render_diff(result, io.out)
     if verdicts is not None:
         io.out.print()
-        emit_check(verdicts, output, io, brief=True)
+        render_verdicts(verdicts.result, io.out, stat=args.stat)

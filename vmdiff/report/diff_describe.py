@@ -1,10 +1,11 @@
-"""Words for differences: what each one says, and the summary line, shared by every format."""
+"""Words for differences: what each one says, and the summary lines, shared by every format."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
+from vmdiff.compat import CheckResult, VerdictKind
 from vmdiff.diff import Category, ChangeKind, Difference, DiffResult, DiffValue, Summary
 from vmdiff.report.values import format_size, format_value
 
@@ -192,4 +193,23 @@ def _summary_parts(s: Summary) -> list[str]:
     return parts
 
 
-__all__ = ["EXCERPT_BYTES", "Described", "describe", "excerpt", "marker", "summary_line"]
+def verdict_counts(result: CheckResult) -> str:
+    """``verdicts (47 accept, 2 reject); 2 only on the destination``."""
+    counts = ", ".join(
+        f"{result.count(kind)} {kind.value}" for kind in VerdictKind if result.count(kind)
+    )
+    line = f"verdicts ({counts or 'none'})"
+    if result.warnings:
+        line += f"; {len(result.warnings)} only on the destination"
+    return line
+
+
+__all__ = [
+    "EXCERPT_BYTES",
+    "Described",
+    "describe",
+    "excerpt",
+    "marker",
+    "summary_line",
+    "verdict_counts",
+]

@@ -1,9 +1,10 @@
-"""``vmdiff diff --format markdown``: a table to paste into a bug report."""
+"""``vmdiff diff --format markdown``: tables to paste into a bug report."""
 
 from __future__ import annotations
 
+from vmdiff.compat import CheckResult, VerdictKind
 from vmdiff.diff import DiffResult, StreamInfo
-from vmdiff.report.diff_describe import describe, summary_line
+from vmdiff.report.diff_describe import describe, summary_line, verdict_counts
 
 
 def diff_to_markdown(result: DiffResult, *, stat: bool = False) -> str:
@@ -46,6 +47,38 @@ def diff_to_markdown(result: DiffResult, *, stat: bool = False) -> str:
     return "\n".join(lines)
 
 
+def verdicts_to_markdown(result: CheckResult, *, stat: bool = False) -> str:
+    """The verdicts as Markdown under a heading of the comparison's level; ``stat``: counts only."""
+    lines = [f"### `{_code(result.source)}` → {_escape(result.destination)}", ""]
+    lines += [f"**{_escape(result.headline)}**", ""]
+    failure = result.first_failure
+    if failure is not None and not stat:
+        lines += [f"Why: {_escape(failure.reason)}", ""]
+        if failure.qemu_messages:
+            lines += ["The destination QEMU prints:", "", "```", *failure.qemu_messages, "```", ""]
+    lines += [verdict_counts(result), ""]
+    if stat:
+        return "\n".join(lines)
+    shown = [v for v in result.verdicts if v.kind is not VerdictKind.ACCEPT]
+    if shown:
+        lines += ["| verdict | path | reason | QEMU prints |", "|---|---|---|---|"]
+        for verdict in shown:
+            reason = verdict.reason + (f" (needs: {verdict.needs})" if verdict.needs else "")
+            message = f"`{_code(verdict.qemu_message)}`" if verdict.qemu_message else ""
+            path = f"`{_code(verdict.path)}`"
+            lines.append(f"| {verdict.kind.value} | {path} | {_escape(reason)} | {message} |")
+        lines.append("")
+    if result.warnings:
+        lines += ["Only on the destination (not errors: they keep their reset state):", ""]
+        lines += [f"- `{_code(w.path)}`: {_escape(w.message)}" for w in result.warnings]
+        lines.append("")
+    for note in result.notes:
+        lines.append(f"> note: {_escape(note)}")
+    if result.notes:
+        lines.append("")
+    return "\n".join(lines)
+
+
 def _side(side: StreamInfo) -> str:
     text = f"`{_code(side.path)}` ({_escape(side.machine_type or 'machine type unknown')}, "
     text += f"{side.file_size} bytes)"
@@ -69,4 +102,4 @@ def _escape(text: str) -> str:
     return out
 
 
-__all__ = ["diff_to_markdown"]
+__all__ = ["diff_to_markdown", "verdicts_to_markdown"]

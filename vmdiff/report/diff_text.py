@@ -1,12 +1,14 @@
-"""``vmdiff diff`` as text: differences grouped by section, then one summary line."""
+"""``vmdiff diff`` as text: differences grouped by section, a summary line, then the verdicts."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.text import Text
 
+from vmdiff.compat import CheckResult
 from vmdiff.diff import Category, Difference, DiffResult, StreamInfo
-from vmdiff.report.diff_describe import describe, summary_line
+from vmdiff.report.diff_describe import describe, summary_line, verdict_counts
+from vmdiff.report.verdict_text import OUTCOME_STYLES, render_check
 
 _STYLES = {"-": "red", "+": "green", "~": "yellow"}
 _INDENT = "  "
@@ -42,6 +44,16 @@ def render_stat(result: DiffResult, console: Console) -> None:
         console.print(line)
     _notes(result, console)
     console.print(Text(summary_line(result), style="bold"))
+
+
+def render_verdicts(result: CheckResult, console: Console, *, stat: bool = False) -> None:
+    """Print the verdicts as text; with ``stat``, the headline and the counts."""
+    if not stat:
+        render_check(result, console, brief=True)
+        return
+    console.print(Text.assemble((result.source, "bold"), " → ", result.destination))
+    console.print(Text(result.headline, style=OUTCOME_STYLES[result.outcome]))
+    console.print(Text(verdict_counts(result), style="bold"))
 
 
 def _header(result: DiffResult, console: Console) -> None:
@@ -91,4 +103,4 @@ def _notes(result: DiffResult, console: Console) -> None:
         console.print(Text(f"note: {note}", style="dim"))
 
 
-__all__ = ["render_diff", "render_stat"]
+__all__ = ["render_diff", "render_stat", "render_verdicts"]
