@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vmdiff`` script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     # The first word that is neither an option nor the value of --color names the command.
-    words = [i for i, a in enumerate(args_list) if not a.startswith("-")]
+    words = [i for i, a in enumerate(args_list) if a == "-" or not a.startswith("-")]
     first = next((i for i in words if i == 0 or args_list[i - 1] != "--color"), None)
     commands = _commands(args_list[first] if first is not None else None)
     if first is not None and args_list[first] not in commands and DEFAULT_COMMAND in commands:

@@ -18,10 +18,12 @@ def check_to_markdown(result: CheckResult, *, brief: bool = False) -> str:
         lines += [f"Why: {_escape(failure.reason)}", ""]
         if failure.qemu_messages:
             lines += ["The destination QEMU prints:", "", "```", *failure.qemu_messages, "```", ""]
-    lines += ["| verdict | path | reason | QEMU prints |", "|---|---|---|---|"]
-    for verdict in result.verdicts:
-        if brief and verdict.kind is VerdictKind.ACCEPT:
-            continue
+    shown = [v for v in result.verdicts if not (brief and v.kind is VerdictKind.ACCEPT)]
+    if shown:
+        lines += ["| verdict | path | reason | QEMU prints |", "|---|---|---|---|"]
+    elif result.verdicts:
+        lines.append(f"All {len(result.verdicts)} verdicts are accept.")
+    for verdict in shown:
         reason = verdict.reason
         if verdict.needs and verdict.kind in (VerdictKind.UNKNOWN, VerdictKind.IGNORE):
             reason += f" (needs: {verdict.needs})"
