@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from vmdiff.cli import ConsoleIO
 from vmdiff.errors import ExitStatus, InputError
 from vmdiff.qemu import QemuError, QmpClient
+from vmdiff.qemu.pipe import PipeToFile
 
 NAME = "capture"
 HELP = "capture a migration stream from a running QEMU over its QMP socket"
@@ -75,7 +74,10 @@ def _capture(client: QmpClient, args: argparse.Namespace, output: Path, io: Cons
     was_running = qmp.run("query-status").get("running") is True
     _check_ready(qmp)
     old_bandwidth = qmp.run("query-migrate-parameters").get("max-bandwidth")
-    copier = _PipeCopier(output)
+    try:
+        copier = PipeToFile(output)
+    except OSError as err:
+        raise InputError(f"{output}: cannot write: {err.strerror}") from None
     started = time.monotonic()
     try:
         qmp.run("migrate-set-parameters", {"max-bandwidth": CAPTURE_BANDWIDTH})
@@ -162,7 +164,7 @@ def _check_ready(qmp: _Qmp) -> None:
 
 
 def _wait(
-    qmp: _Qmp, copier: _PipeCopier, io: ConsoleIO, timeout: float, started: float
+    qmp: _Qmp, copier: PipeToFile, io: ConsoleIO, timeout: float, started: float
 ) -> dict[str, Any]:
     columns = (
         TextColumn("{task.description}"),
@@ -185,41 +187,3 @@ def _wait(
             if timeout and time.monotonic() - started > timeout:
                 raise InputError(f"{qmp.socket}: migration not complete after {timeout:g} s")
             time.sleep(POLL_S)
-
-
-class _PipeCopier:
-    """A pipe whose read end a thread copies to the output file; QEMU gets the write end."""
-
-    def __init__(self, output: Path) -> None:
-        read_fd, self.write_fd = os.pipe()
-        try:
-            self._out = output.open("wb")
-        except OSError as err:
-            os.close(read_fd)
-            os.close(self.write_fd)
-            raise InputError(f"{output}: cannot write: {err.strerror}") from None
-        self._source = os.fdopen(read_fd, "rb")
-        self.copied = 0
-        self.error: OSError | None = None
-        self._thread = threading.Thread(target=self._copy, name="vmdiff-capture", daemon=True)
-        self._thread.start()
-
-    def close_write_end(self) -> None:
-        """Close this process's copy, so the copy ends when QEMU closes its own."""
-        if self.write_fd >= 0:
-            os.close(self.write_fd)
-            self.write_fd = -1
-
-    def finish(self, timeout: float | None = None) -> None:
-        """Wait for the copy to reach the end of the pipe."""
-        self.close_write_end()
-        self._thread.join(timeout)
-
-    def _copy(self) -> None:
-        try:
-            with self._source, self._out:
-                while chunk := self._source.read(1 << 20):
-                    self._out.write(chunk)
-                    self.copied += len(chunk)
-        except OSError as err:
-            self.error = err

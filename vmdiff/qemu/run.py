@@ -1,12 +1,9 @@
 """Run a real QEMU to capture a migration stream, load one, or dump its VMState schema."""
 
 import contextlib
-import os
 import shlex
-import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vmdiff.qemu.binaries import BINARY_NAME, QemuBinary
+from vmdiff.qemu.pipe import PipeToFile
 from vmdiff.qemu.qmp import QemuError, QmpClient, QmpError
 
 # -nodefaults drops the default NIC, VGA, serial and monitor; the stream then shows only what
@@ -29,7 +27,6 @@ QMP_TIMEOUT_S = 10.0
 QUIT_TIMEOUT_S = 5.0
 EXIT_GRACE_S = 1.0
 PIPE_DRAIN_TIMEOUT_S = 10.0
-COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,47 +141,6 @@ class _Qemu:
         return self.stderr_path.read_text(errors="replace")
 
 
-class _PipeToFile:
-    """A pipe whose read end a thread copies into a file: `cat > OUT` inside this process.
-
-    QEMU gets the write end. Unlike `exec:cat > OUT`, where "completed" can be seen before cat
-    has written the last bytes, the copy is known to be whole once QEMU has exited. A pipe
-    rather than the file itself, because 10.0 deprecates `fd:` on regular files.
-    """
-
-    def __init__(self, out_path: Path) -> None:
-        read_fd, self.write_fd = os.pipe()
-        self._source = os.fdopen(read_fd, "rb")
-        self._out_path = out_path
-        self._error: OSError | None = None
-        self._thread = threading.Thread(target=self._copy, name="vmdiff-capture", daemon=True)
-        self._thread.start()
-
-    def close_write_end(self) -> None:
-        """Close this process's copy of the write end, so QEMU's exit means end of file."""
-        if self.write_fd >= 0:
-            os.close(self.write_fd)
-            self.write_fd = -1
-
-    def finish(self, *, check: bool = True) -> None:
-        """Wait for the copy to reach end of file; with `check`, raise if it did not."""
-        self.close_write_end()
-        self._thread.join(PIPE_DRAIN_TIMEOUT_S)
-        if not check:
-            return
-        if self._thread.is_alive():
-            raise QemuError("the migration pipe stayed open after QEMU exited")
-        if self._error is not None:
-            raise QemuError(f"cannot write {self._out_path}: {self._error}")
-
-    def _copy(self) -> None:
-        try:
-            with self._source, self._out_path.open("wb") as out:
-                shutil.copyfileobj(self._source, out, COPY_CHUNK_BYTES)
-        except OSError as exc:
-            self._error = exc
-
-
 def capture(
     qemu: QemuBinary,
     args: Sequence[str],
@@ -208,23 +164,23 @@ def capture(
     out_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="vmdiff-qemu-") as tmp:
         vm = _Qemu(qemu, ["-S", *args], Path(tmp), cwd)
-        pipe: _PipeToFile | None = None
+        pipe: PipeToFile | None = None
         try:
             _prepare_source(vm, running, capabilities)
             if uri is None:
-                pipe = _PipeToFile(out_path)
+                pipe = _open_pipe(out_path)
                 uri = _pass_pipe(vm, pipe)
             vm.execute("migrate", {"uri": uri})
             info = _wait_for_migration(vm, deadline)
         except BaseException:
             vm.stop()
             if pipe is not None:
-                pipe.finish(check=False)
+                pipe.finish(PIPE_DRAIN_TIMEOUT_S)
             out_path.unlink(missing_ok=True)
             raise
         vm.stop()
         if pipe is not None:
-            pipe.finish()
+            _finish_pipe(pipe)
         stderr = vm.stderr_text()
     if info.get("status") != "completed":
         out_path.unlink(missing_ok=True)
@@ -327,7 +283,21 @@ def _set_capabilities(vm: _Qemu, capabilities: Iterable[str] | None) -> None:
         vm.execute("migrate-set-capabilities", {"capabilities": caps})
 
 
-def _pass_pipe(vm: _Qemu, pipe: _PipeToFile) -> str:
+def _open_pipe(out_path: Path) -> PipeToFile:
+    try:
+        return PipeToFile(out_path)
+    except OSError as exc:
+        raise QemuError(f"cannot write {out_path}: {exc.strerror}") from exc
+
+
+def _finish_pipe(pipe: PipeToFile) -> None:
+    if not pipe.finish(PIPE_DRAIN_TIMEOUT_S):
+        raise QemuError("the migration pipe stayed open after QEMU exited")
+    if pipe.error is not None:
+        raise QemuError(f"cannot write {pipe.out_path}: {pipe.error}")
+
+
+def _pass_pipe(vm: _Qemu, pipe: PipeToFile) -> str:
     try:
         vm.qmp.execute("getfd", {"fdname": OUTGOING_FD_NAME}, fds=[pipe.write_fd])
     except QemuError as exc:
