@@ -17,6 +17,8 @@ from vmdiff.compat import (
     profile_from_stream,
 )
 from vmdiff.compat.build import with_qemu_version
+from vmdiff.compat.domain import source_xml_notes
+from vmdiff.compat.from_domain import approximation_notes
 from vmdiff.compat.profile import Fact, merge_profiles
 from vmdiff.decode import open_capture
 from vmdiff.errors import ExitStatus, InputError, VmdiffError
@@ -63,8 +65,8 @@ def add_destination_arguments(parser: argparse.ArgumentParser, *, required: bool
         action="append",
         metavar="FILE",
         required=required,
-        help="the destination: a profile, a capture made on it or its -dump-vmstate file "
-        "(repeat to merge several)",
+        help="the destination: a profile, a capture made on it (a libvirt save image adds its "
+        "domain XML), its -dump-vmstate file or its libvirt domain XML (repeat to merge several)",
     )
     parser.add_argument(
         "--qemu-version",
@@ -114,7 +116,7 @@ def check_one(path: str, profile: DestinationProfile) -> Result:
             raise InputError(f"not a QEMU migration stream: {stream.fault.message}")
     except VmdiffError as err:
         return {"format": "vmdiff.verdicts/1", "capture": path, "error": str(err)}
-    document = {"capture": path, **check_to_json(check(stream, profile), profile.built_from)}
+    document = {"capture": path, **check_to_json(_check(stream, profile), profile.built_from)}
     if stream.fault is not None:
         document["capture_fault"] = stream.fault.message
     return document
@@ -134,7 +136,7 @@ def check_file(
         stream = capture.stream
     if stream.version is None and stream.fault is not None:
         raise InputError(f"{stream.path}: not a QEMU migration stream: {stream.fault.message}")
-    result = check(stream, profile)
+    result = _check(stream, profile)
     if fmt == "json":
         print(json.dumps(check_to_json(result, profile.built_from), indent=1))
     else:
@@ -142,6 +144,14 @@ def check_file(
     if report_fault(stream, io):
         return ExitStatus.TROUBLE
     return exit_status(result)
+
+
+def _check(stream: Stream, profile: DestinationProfile) -> CheckResult:
+    """check(), with notes on an approximate profile and on a save image whose XML and stream
+    disagree."""
+    result = check(stream, profile)
+    result.notes += approximation_notes(profile) + source_xml_notes(stream)
+    return result
 
 
 def emit_check(result: CheckResult, fmt: str, io: ConsoleIO, *, brief: bool) -> None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
 from vmdiff.cli import ConsoleIO
 from vmdiff.compat import DestinationProfile, load_destination
 from vmdiff.compat.build import with_qemu_version
+from vmdiff.compat.domain import profile_from_domain_xml, read_domain_xml
+from vmdiff.compat.domain_qemu import translate
+from vmdiff.compat.from_domain import profile_from_domain
 from vmdiff.compat.from_qemu import profile_from_qemu, resolve_qemu
 from vmdiff.compat.host_probe import host_profile
 from vmdiff.compat.profile import Fact, merge_profiles
@@ -22,6 +26,8 @@ EPILOG = """\
 forms:
   vmdiff profile build --capture F --dump F [--probe-host] -o PROFILE
   vmdiff profile --qemu BINARY [--capability CAP] -o PROFILE -- QEMU-ARGS...
+  vmdiff profile --domain-xml DOMAIN.xml --qemu BINARY [--approximate] -o PROFILE
+  vmdiff profile --domain-xml DOMAIN.xml -o PROFILE     (only the facts the XML states)
   vmdiff profile --probe-host -o PROFILE
 """
 
@@ -68,6 +74,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run this destination QEMU (a path, or 7.2 / 10.0) with QEMU-ARGS",
     )
     parser.add_argument(
+        "--domain-xml",
+        metavar="FILE",
+        help="the destination's libvirt domain XML (or a save image holding one): with --qemu, "
+        "translated into that QEMU's command line and run; alone, the facts it states",
+    )
+    parser.add_argument(
+        "--approximate",
+        action="store_true",
+        help="with --domain-xml: leave out the elements vmdiff does not translate, and mark the "
+        "profile approximate, instead of refusing",
+    )
+    parser.add_argument(
         "--capability",
         action="append",
         default=[],
@@ -94,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     """Build, merge and write the profile."""
-    parts = _parts(args)
+    parts = _parts(args, io)
     if not parts:
         raise InputError(
             "nothing to build from: give 'build' with --capture/--dump/--profile, "
@@ -120,7 +138,7 @@ def run(args: argparse.Namespace, io: ConsoleIO) -> int:
     return ExitStatus.OK
 
 
-def _parts(args: argparse.Namespace) -> list[DestinationProfile]:
+def _parts(args: argparse.Namespace, io: ConsoleIO) -> list[DestinationProfile]:
     words = list(args.words)
     files = [*args.profile, *args.capture, *args.dump]
     if args.qemu is None:
@@ -130,12 +148,45 @@ def _parts(args: argparse.Namespace) -> list[DestinationProfile]:
             )
         if files and words != ["build"]:
             raise InputError("say 'vmdiff profile build' to merge --capture/--dump/--profile files")
-    elif not words:
+    elif not words and args.domain_xml is None:
         raise InputError("--qemu needs the destination's QEMU arguments after --")
     parts = [load_destination(path) for path in files]
-    if args.qemu is not None:
+    if args.domain_xml is not None:
+        parts.insert(0, _from_domain_xml(args, words, io))
+    elif args.qemu is not None:
         qemu = resolve_qemu(args.qemu)
         parts.insert(0, profile_from_qemu(qemu, words, capabilities=args.capability))
     if args.probe_host:
         parts.append(host_profile())
     return parts
+
+
+def _from_domain_xml(
+    args: argparse.Namespace, words: list[str], io: ConsoleIO
+) -> DestinationProfile:
+    """The XML's facts, or (with --qemu) the profile of the QEMU its translation starts."""
+    path = args.domain_xml
+    text = read_domain_xml(path)
+    if args.qemu is None:
+        return profile_from_domain_xml(text, path)
+    qemu = resolve_qemu(args.qemu)
+    translation = translate(text, path)
+    command = translation.command_line(str(qemu.path))
+    extra = f" {shlex.join(words)}" if words else ""
+    io.err.print(f"QEMU command line translated from {path}:", markup=False)
+    io.err.print(f"  {command}{extra}", markup=False, soft_wrap=True)
+    for note in translation.notes:
+        io.err.print(f"  note: {note}", markup=False)
+    if translation.untranslated:
+        verb = "left out (--approximate)" if args.approximate else "not translated"
+        io.err.print(f"{verb}:", markup=False)
+        for item in translation.untranslated:
+            io.err.print(f"  - {item}", markup=False)
+        if not args.approximate:
+            raise InputError(
+                f"{path}: {len(translation.untranslated)} element(s) not translated (listed "
+                "above): change the XML, or say --approximate to leave them out"
+            )
+    return profile_from_domain(
+        text, path, qemu, translation, extra_args=words, capabilities=args.capability
+    )

@@ -15,6 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from vmdiff.compat.domain import (
+    SNIFF_BYTES,
+    is_domain_xml,
+    profile_from_domain_xml,
+    read_domain_xml,
+    with_image_xml,
+)
 from vmdiff.compat.knowledge import KNOWN_VERSIONS, machine_version_tuple
 from vmdiff.compat.profile import (
     ArrayLength,
@@ -50,8 +57,11 @@ VMDESC_CONFIGURATION_SINCE = (8, 2)
 
 
 def load_destination(path: str) -> DestinationProfile:
-    """A profile from a profile file, a capture or a -dump-vmstate file, told apart by content."""
+    """A profile from a profile file, a capture, a -dump-vmstate file or a domain XML, told
+    apart by content; a libvirt save image adds its domain XML to its stream's facts."""
     head = _head(path)
+    if is_domain_xml(head):
+        return profile_from_domain_xml(read_domain_xml(path), path)
     if head.lstrip()[:1] == b"{":
         try:
             document = json.loads(Path(path).read_bytes())
@@ -69,7 +79,7 @@ def load_destination(path: str) -> DestinationProfile:
             f"{path}: the capture stops at a fault ({stream.fault.message}); a destination "
             "profile needs a capture that decodes to its end"
         )
-    return profile_from_stream(stream)
+    return with_image_xml(profile_from_stream(stream), stream)
 
 
 def load_destinations(paths: list[str]) -> DestinationProfile:
@@ -91,7 +101,7 @@ def profile_from_document(document: object, origin: str) -> DestinationProfile:
 def _head(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
-            return f.read(64)
+            return f.read(SNIFF_BYTES)
     except OSError as err:
         raise VmdiffError(f"{path}: cannot read: {err.strerror}") from None
 

@@ -8,7 +8,7 @@ Every group of facts carries a ``source``; facts vmdiff guessed rather than read
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Generic, TypeVar
 
 from vmdiff.errors import VmdiffError
@@ -22,11 +22,16 @@ class ProfileError(VmdiffError):
 
 @dataclass(frozen=True, slots=True)
 class Fact(Generic[T]):
-    """One value and where it came from."""
+    """One value and where it came from.
+
+    ``complete`` matters for lists (RAM blocks, sections): False when the list names only some
+    of the destination's items (a domain XML says pc.ram, not the option ROMs).
+    """
 
     value: T
     source: str
     inferred: bool = False
+    complete: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,13 +242,34 @@ def _merge_mapping(
         return a or b
     merged = dict(a.value)
     for key, item in b.value.items():
-        if key in merged and merged[key] != item:
+        known = merged.get(key)
+        together = item if known is None else _merge_item(known, item)
+        if together is None:
             raise ProfileError(
                 f"{what} {key}: {a.source} and {b.source} disagree "
-                f"({_show(merged[key])} != {_show(item)})"
+                f"({_show(known)} != {_show(item)})"
             )
-        merged[key] = item
-    return Fact(merged, f"{a.source}; {b.source}", a.inferred and b.inferred)
+        merged[key] = together
+    for whole, part in ((a, b), (b, a)):
+        missing = sorted(set(part.value) - set(whole.value))
+        if whole.complete and not part.complete and missing:
+            raise ProfileError(
+                f"{what} {missing[0]}: {part.source} lists it, {whole.source} (the whole list) "
+                "does not"
+            )
+    complete = a.complete or b.complete
+    return Fact(merged, f"{a.source}; {b.source}", a.inferred and b.inferred, complete)
+
+
+def _merge_item(a: M, b: M) -> M | None:
+    """One item from two that agree wherever both know a value (None = not known), else None."""
+    values = {}
+    for item_field in fields(a):
+        mine, theirs = getattr(a, item_field.name), getattr(b, item_field.name)
+        if mine is not None and theirs is not None and mine != theirs:
+            return None
+        values[item_field.name] = theirs if mine is None else mine
+    return replace(a, **values)
 
 
 def _merge_vmsd(a: VmsdFact, b: VmsdFact) -> VmsdFact:

@@ -94,6 +94,8 @@ def _fact_json(fact: Fact[Any], value: object, key: str = "value") -> dict[str, 
     doc: dict[str, Any] = {key: value, "source": fact.source}
     if fact.inferred:
         doc["inferred"] = True
+    if not fact.complete:
+        doc["complete"] = False
     return doc
 
 
@@ -194,7 +196,9 @@ def _ram_blocks(reader: _Reader, entry: dict[str, Any], profile: DestinationProf
         )
         for name, b in reader.items(entry.get("blocks", {}), "ram_blocks.blocks")
     }
-    profile.ram_blocks = Fact(blocks, reader.source(entry, "ram_blocks"), reader.inferred(entry))
+    profile.ram_blocks = Fact(
+        blocks, reader.source(entry, "ram_blocks"), reader.inferred(entry), reader.complete(entry)
+    )
 
 
 def _sections(reader: _Reader, entry: dict[str, Any], profile: DestinationProfile) -> None:
@@ -207,7 +211,9 @@ def _sections(reader: _Reader, entry: dict[str, Any], profile: DestinationProfil
             version_id=reader.optional_integer(s.get("version_id"), f"sections.{path}.version_id"),
         )
         sections[fact.path] = fact
-    profile.sections = Fact(sections, reader.source(entry, "sections"), reader.inferred(entry))
+    profile.sections = Fact(
+        sections, reader.source(entry, "sections"), reader.inferred(entry), reader.complete(entry)
+    )
 
 
 def _checked_fields(reader: _Reader, entry: dict[str, Any], profile: DestinationProfile) -> None:
@@ -311,6 +317,9 @@ class _Reader:
 
     def inferred(self, entry: dict[str, Any]) -> bool:
         return bool(entry.get("inferred", False))
+
+    def complete(self, entry: dict[str, Any]) -> bool:
+        return bool(entry.get("complete", True))
 
     def hex_bytes(self, value: object, where: str) -> bytes:
         try:

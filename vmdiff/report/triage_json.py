@@ -6,6 +6,7 @@ from typing import Any
 
 from vmdiff.report.verdict_json import verdict_to_json
 from vmdiff.triage.report import Finding, TriageReport
+from vmdiff.triage.source_facts import DomainXmlFacts
 
 TRIAGE_FORMAT = "vmdiff.triage/1"
 
@@ -28,6 +29,7 @@ def triage_to_json(report: TriageReport) -> dict[str, Any]:
             "devices": src.devices,
             "ram_blocks": [{"name": n, "length": size} for n, size in src.ram_blocks],
             "capabilities": list(src.capabilities),
+            "domain_xml": _domain(src.domain),
         },
         "capture_fault": report.fault,
         "first_failure": _finding(report.first_failure) if report.first_failure else None,
@@ -58,4 +60,25 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "path": finding.location.path if finding.location else None,
         "offset": finding.location.offset if finding.location else None,
         "candidates": finding.candidates,
+    }
+
+
+def _domain(domain: DomainXmlFacts | None) -> dict[str, Any] | None:
+    """A save image's domain XML facts, and where they disagree with the stream."""
+    if domain is None:
+        return None
+    info = domain.info
+    return {
+        "name": info.name if info else None,
+        "uuid": info.uuid if info else None,
+        "domain_type": info.domain_type if info else None,
+        "machine_type": info.machine_type if info else None,
+        "memory_bytes": info.memory_bytes if info else None,
+        "vcpus": info.vcpus if info else None,
+        "vcpus_online": domain.vcpus_online,
+        "cpu_mode": info.cpu_mode if info else None,
+        "cpu_model": info.cpu_model if info else None,
+        "devices": domain.devices,
+        "mismatches": domain.mismatches,
+        "error": domain.error,
     }

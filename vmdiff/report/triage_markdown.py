@@ -5,6 +5,7 @@ from __future__ import annotations
 from vmdiff.report.values import format_size
 from vmdiff.report.verdict_markdown import check_to_markdown
 from vmdiff.triage.report import Finding, TriageReport
+from vmdiff.triage.source_facts import DomainXmlFacts
 
 
 def render_triage_markdown(report: TriageReport) -> str:
@@ -35,6 +36,8 @@ def render_triage_markdown(report: TriageReport) -> str:
         lines.append(f"| devices | {devices} |")
         blocks = ", ".join(f"`{n}` {format_size(size)}" for n, size in src.ram_blocks)
         lines.append(f"| RAM blocks | {blocks or 'none'} |")
+        if src.domain is not None:
+            lines += _domain_rows(src.domain)
         lines.append("")
     if report.fault:
         lines += [f"**The capture itself is damaged:** {report.fault}", ""]
@@ -58,6 +61,38 @@ def render_triage_markdown(report: TriageReport) -> str:
     for note in report.notes:
         lines.append(f"_Note: {note}._")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _domain_rows(domain: DomainXmlFacts) -> list[str]:
+    """The save image's domain XML: what it says, and whether the stream agrees."""
+    info = domain.info
+    if info is None:
+        return [f"| domain XML | not read: {_cell(domain.error or '')} |"]
+    vcpus = str(info.vcpus) if info.vcpus is not None else "not given"
+    if domain.vcpus_online is not None and domain.vcpus_online != info.vcpus:
+        vcpus = f"{domain.vcpus_online} of {vcpus}"
+    cpu = f"`{info.cpu_model}`" if info.cpu_model else "not named"
+    if info.cpu_mode:
+        cpu += f" (mode {info.cpu_mode})"
+    memory = format_size(info.memory_bytes) if info.memory_bytes is not None else "not given"
+    devices = ", ".join(f"`{d}`" for d in domain.devices) or "none"
+    if domain.mismatches:
+        agreement = "**disagree**: " + "; ".join(_cell(m) for m in domain.mismatches)
+    else:
+        agreement = "agree (machine type, memory, vCPUs, devices at PCI addresses)"
+    return [
+        f"| domain (XML) | `{info.name or '?'}`, type {info.domain_type or '?'}, machine "
+        f"`{info.machine_type or '?'}` |",
+        f"| memory (XML) | {memory} |",
+        f"| vCPUs (XML) | {vcpus} |",
+        f"| CPU model (XML) | {cpu} |",
+        f"| devices (XML) | {devices} |",
+        f"| XML and stream | {agreement} |",
+    ]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _headline(finding: Finding, happened: bool) -> str:

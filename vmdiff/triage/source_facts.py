@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vmdiff.compat.domain import domain_facts, stream_domain_xml, xml_stream_mismatches
+from vmdiff.decode.domain_xml import DomainInfo
+from vmdiff.errors import InputError
 from vmdiff.model import Command, Stream
 
 _MACHINE_VERSION = re.compile(
@@ -27,6 +30,8 @@ class SourceFacts:
     devices: list[str] = field(default_factory=list)
     ram_blocks: list[tuple[str, int]] = field(default_factory=list)
     capabilities: tuple[str, ...] = ()
+    domain: DomainXmlFacts | None = None
+    """What a libvirt save image's domain XML says about the source."""
 
     @property
     def qemu_range(self) -> str:
@@ -34,6 +39,35 @@ class SourceFacts:
         if self.qemu_at_least is None:
             return "unknown"
         return f"QEMU >= {self.qemu_at_least[0]}.{self.qemu_at_least[1]}"
+
+
+@dataclass(slots=True)
+class DomainXmlFacts:
+    """A save image's domain XML: the domain, its size and devices, and where it disagrees with
+    the stream (a finding: libvirt writes both from one running domain)."""
+
+    info: DomainInfo | None
+    vcpus_online: int | None = None
+    devices: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def describe_domain_xml(stream: Stream) -> DomainXmlFacts | None:
+    """The domain XML facts of a save image, or None for a bare stream."""
+    text = stream_domain_xml(stream)
+    if text is None:
+        return None
+    try:
+        facts = domain_facts(text, f"in {stream.path}")
+    except InputError as err:
+        return DomainXmlFacts(None, error=str(err))
+    return DomainXmlFacts(
+        facts.info,
+        facts.vcpus_online,
+        facts.device_lines,
+        xml_stream_mismatches(stream, facts),
+    )
 
 
 def describe_source(stream: Stream) -> SourceFacts:
@@ -75,4 +109,5 @@ def describe_source(stream: Stream) -> SourceFacts:
         facts.ram_blocks = [(b.name, b.length) for b in stream.ram.blocks.values()]
     if stream.configuration and stream.configuration.capabilities:
         facts.capabilities = stream.configuration.capabilities
+    facts.domain = describe_domain_xml(stream)
     return facts

@@ -60,6 +60,16 @@ def _block(block: RamBlock, section: Section, dest: Destination) -> Verdict:
             needs="the destination's RAM blocks: build the profile from a capture of it",
         )
     local = blocks.value.get(block.name)
+    if local is None and not blocks.complete:
+        return Verdict(
+            VerdictKind.UNKNOWN,
+            SUBJECT,
+            path,
+            f"the source sends RAM block {block.name} ({block.length:#x} bytes); the profile "
+            "lists only some of the destination's RAM blocks",
+            offset=offset,
+            needs="the destination's whole RAM block list: build the profile from a capture of it",
+        )
     if local is None:
         return Verdict(
             VerdictKind.REJECT,

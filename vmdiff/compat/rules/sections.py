@@ -7,12 +7,16 @@ minimum_version_id and no newer than its own.
 
 from __future__ import annotations
 
+import re
+
 from vmdiff.compat.destination import Destination
-from vmdiff.compat.profile import VersionRange, VmsdFact
+from vmdiff.compat.profile import SectionFact, VersionRange, VmsdFact
 from vmdiff.compat.verdict import DestinationWarning, Verdict, VerdictKind
 from vmdiff.model import Section, Stream
 
 SUBJECT = "section"
+# A PCI device's qdev path: domain:bus:slot.function, then slot.function per bridge below it.
+PCI_PATH = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7](?::[0-9a-f]{2}\.[0-7])*$")
 
 
 def check_section(section: Section, dest: Destination) -> Verdict:
@@ -21,7 +25,22 @@ def check_section(section: Section, dest: Destination) -> Verdict:
     sections = dest.profile.sections
     vmsd = dest.vmsd_for_section(section)
     known = dest.profile.find_section(section.idstr, section.instance_id)
-    if known is None and sections is not None:
+    partial = sections is not None and not sections.complete
+    occupant = _pci_occupant(section, sections.value) if partial and sections else None
+    if known is None and occupant is not None:
+        return Verdict(
+            VerdictKind.REJECT,
+            SUBJECT,
+            section.path,
+            f"the destination has {occupant.idstr} at that PCI address, not {section.idstr}",
+            dest.failure_lines(
+                dest.message(
+                    "unknown_section", idstr=section.idstr, instance_id=section.instance_id
+                )
+            ),
+            offset=offset,
+        )
+    if known is None and sections is not None and sections.complete:
         return Verdict(
             VerdictKind.REJECT,
             SUBJECT,
@@ -42,11 +61,12 @@ def check_section(section: Section, dest: Destination) -> Verdict:
         what = (
             f"its QEMU knows vmsd {vmsd.name}" if vmsd is not None else "nothing is known about it"
         )
+        listed = "lists only some of" if sections is not None else "does not list"
         return Verdict(
             VerdictKind.UNKNOWN,
             SUBJECT,
             section.path,
-            f"the profile does not list the destination's devices; {what}",
+            f"the profile {listed} the destination's devices; {what}",
             offset=offset,
             needs="the destination's sections: build the profile from a capture of it",
         )
@@ -114,6 +134,20 @@ def check_section(section: Section, dest: Destination) -> Verdict:
         f"the destination has it ({name}, versions {accepted})",
         offset=offset,
     )
+
+
+def _pci_occupant(section: Section, listed: dict[str, SectionFact]) -> SectionFact | None:
+    """A listed section of another device at the PCI address of ``section``, or None.
+
+    A PCI function holds one device, so a device's sections there exclude any other's.
+    """
+    address = section.idstr.rpartition("/")[0]
+    if not PCI_PATH.match(address):
+        return None
+    here = [s for s in listed.values() if s.idstr.rpartition("/")[0] == address]
+    if not here or any(s.idstr == section.idstr for s in here):
+        return None
+    return here[0]
 
 
 def _out_of_range(section: Section, vmsd: VmsdFact, dest: Destination) -> Verdict | None:
