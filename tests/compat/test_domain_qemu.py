@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.compat.test_domain_profile import IMAGE, IMAGE_11, run, sample_xml, xml_with
+from tests.conftest import ROOT
 from vmdiff.compat import Outcome, VerdictKind, check
 from vmdiff.compat.domain import domain_facts, read_domain_xml
 from vmdiff.compat.domain_qemu import translate
@@ -178,3 +179,20 @@ def test_approximate_leaves_out_and_says_so(
     status, report, _ = run(capsys, "check", str(IMAGE), "--dest", str(out), "--brief")
     assert status == 0
     assert f"note: the destination profile is {approximate}" in report.splitlines()
+
+
+def test_readme_shows_the_real_translation(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    qemu = need_qemu("7.2")
+    readme = (ROOT / "README.md").read_text().split("**From libvirt.**", 1)[1]
+    shown = readme.split("$ vmdiff profile --domain-xml", 1)[1].split("\n$ ", 1)[0]
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "dest.json"
+    image = "samples/libvirt/libvirt-9.0-raw.sav"
+    status, _, err = run(capsys, "profile", "--domain-xml", image, "--qemu", "7.2", "-o", str(out))
+    assert status == 0
+    printed = err.replace(str(out), "dest.json").replace(
+        str(qemu.path), "/usr/bin/qemu-system-x86_64"
+    )
+    assert printed.splitlines() == shown.splitlines()[1:]

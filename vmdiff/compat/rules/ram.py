@@ -68,7 +68,8 @@ def _block(block: RamBlock, section: Section, dest: Destination) -> Verdict:
             f"the source sends RAM block {block.name} ({block.length:#x} bytes); the profile "
             "lists only some of the destination's RAM blocks",
             offset=offset,
-            needs="the destination's whole RAM block list: build the profile from a capture of it",
+            needs="the destination's whole RAM block list: a capture of it, or vmdiff profile "
+            "--domain-xml XML --qemu BINARY",
         )
     if local is None:
         return Verdict(
