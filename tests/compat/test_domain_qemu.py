@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -11,11 +12,12 @@ import pytest
 from tests.compat.test_domain_profile import IMAGE, IMAGE_11, run, sample_xml, xml_with
 from tests.conftest import ROOT
 from vmdiff.compat import Outcome, VerdictKind, check
-from vmdiff.compat.domain import domain_facts, read_domain_xml
+from vmdiff.compat.domain import domain_facts, profile_from_domain_xml, read_domain_xml
 from vmdiff.compat.domain_qemu import translate
 from vmdiff.compat.from_domain import profile_from_domain
 from vmdiff.compat.profile import DestinationProfile
 from vmdiff.decode import read_stream
+from vmdiff.errors import VmdiffError
 from vmdiff.qemu import QemuBinary, find_qemu, load
 
 DOMAINS = Path(__file__).parent / "domains"
@@ -196,3 +198,19 @@ def test_readme_shows_the_real_translation(
         str(qemu.path), "/usr/bin/qemu-system-x86_64"
     )
     assert printed.splitlines() == shown.splitlines()[1:]
+
+
+def _damaged_numbers() -> list[str]:
+    """The many-devices XML with one number at a time replaced by a word."""
+    text = (DOMAINS / "pc-many-devices.xml").read_text()
+    spots = [m.start(1) for m in re.finditer(r"[='>](0x[0-9a-f]+|\d+)['<]", text)]
+    return [text[:at] + "many" + text[at:].lstrip("0x123456789abcdef") for at in spots]
+
+
+@pytest.mark.parametrize("text", _damaged_numbers())
+def test_a_damaged_number_is_a_clean_error_or_ignored(text: str) -> None:
+    for read in (translate, profile_from_domain_xml):
+        try:
+            read(text, "damaged.xml")
+        except VmdiffError as err:
+            assert str(err).startswith("damaged.xml: ")

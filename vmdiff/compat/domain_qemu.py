@@ -26,6 +26,7 @@ from vmdiff.compat.domain_devices import (
     pci_address,
 )
 from vmdiff.decode.domain_xml import parse_domain_xml
+from vmdiff.errors import InputError
 
 # Disks stand in as this many zero bytes: device state does not depend on the image.
 STAND_IN_DISK_BYTES = MIB
@@ -124,7 +125,10 @@ class Translation:
 def translate(text: str, origin: str) -> Translation:
     """The QEMU arguments for a domain XML (refusing DTDs and entities, like every XML read)."""
     parse_domain_xml(text, origin)
-    return _Translator(ET.fromstring(text)).run()
+    try:
+        return _Translator(ET.fromstring(text)).run()
+    except ValueError as err:
+        raise InputError(f"{origin}: expected a number in the XML ({err})") from None
 
 
 class _Translator:
