@@ -14,7 +14,6 @@ from vmdiff.compat import (
     Outcome,
     check,
     load_destinations,
-    profile_from_stream,
 )
 from vmdiff.compat.build import with_qemu_version
 from vmdiff.compat.domain import source_xml_notes
@@ -169,11 +168,6 @@ def is_destination_document(path: str) -> bool:
             return f.read(64).lstrip()[:1] == b"{"
     except OSError:
         return False
-
-
-def check_against_capture(stream: Stream, destination: Stream) -> CheckResult:
-    """The verdicts for ``stream`` with the capture ``destination`` taken as the destination."""
-    return check(stream, profile_from_stream(destination))
 
 
 def exit_status(result: CheckResult) -> int:

@@ -31,16 +31,6 @@ HOOK = 0x080
 COMPRESS_PAGE = 0x100
 MULTIFD_FLUSH = 0x200
 _PAGE_KINDS = (ZERO, PAGE, XBZRLE, COMPRESS_PAGE)
-_FLAG_NAMES = {
-    ZERO: "ZERO",
-    MEM_SIZE: "MEM_SIZE",
-    PAGE: "PAGE",
-    EOS: "EOS",
-    XBZRLE: "XBZRLE",
-    HOOK: "HOOK",
-    COMPRESS_PAGE: "COMPRESS_PAGE",
-    MULTIFD_FLUSH: "MULTIFD_FLUSH",
-}
 ZERO_PAGE_MARK = -1
 """page_offsets value for a page whose last record was a zero page filled with 0."""
 
@@ -337,11 +327,3 @@ def _index_bitmap(block: RamBlock, bitmap: bytes, pages: int, page_size: int) ->
     np.frombuffer(block.page_offsets, dtype=np.int64)[:] = np.where(
         bits.astype(bool), offsets, ZERO_PAGE_MARK
     )
-
-
-def flag_names(flags: int) -> str:
-    """RAM_SAVE_FLAG_* names for a flags value, e.g. ``ZERO|CONTINUE``."""
-    names = [name for bit, name in _FLAG_NAMES.items() if flags & bit]
-    if flags & CONTINUE:
-        names.append("CONTINUE")
-    return "|".join(names) or "0"
