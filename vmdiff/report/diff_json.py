@@ -6,6 +6,7 @@ from typing import Any
 
 from vmdiff.diff import Category, ChangeKind, Difference, DiffResult, DiffValue, StreamInfo
 from vmdiff.report.diff_describe import excerpt, summary_line
+from vmdiff.report.show_json import fault_to_json
 from vmdiff.report.values import json_value
 
 DIFF_FORMAT = "vmdiff.diff/1"
@@ -47,14 +48,7 @@ def _side(side: StreamInfo) -> dict[str, Any]:
         "file": side.path,
         "machine_type": side.machine_type,
         "file_size": side.file_size,
-        "fault": None
-        if side.fault is None
-        else {
-            "offset": side.fault.offset,
-            "expected": side.fault.expected,
-            "found": side.fault.found,
-            "message": side.fault.message,
-        },
+        "fault": fault_to_json(side.fault),
     }
 
 

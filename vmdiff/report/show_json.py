@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vmdiff.model import Command, EndOfStream, Field, RamBlock, Section, Stream, Subsection
+from vmdiff.model import Command, EndOfStream, Fault, Field, RamBlock, Section, Stream, Subsection
 from vmdiff.report.container import container_json
 from vmdiff.report.values import json_value
 
@@ -58,15 +58,20 @@ def stream_to_json(stream: Stream, sections: list[Section] | None = None) -> dic
             "error": stream.vmdesc.error,
         },
         "layout_source": stream.layout_source,
-        "fault": None
-        if stream.fault is None
-        else {
-            "offset": stream.fault.offset,
-            "expected": stream.fault.expected,
-            "found": stream.fault.found,
-            "message": stream.fault.message,
-        },
+        "fault": fault_to_json(stream.fault),
         "notes": list(stream.notes),
+    }
+
+
+def fault_to_json(fault: Fault | None) -> dict[str, Any] | None:
+    """Where and why decoding stopped, or None for a stream decoded to its end."""
+    if fault is None:
+        return None
+    return {
+        "offset": fault.offset,
+        "expected": fault.expected,
+        "found": fault.found,
+        "message": fault.message,
     }
 
 
